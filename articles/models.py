@@ -1,0 +1,471 @@
+from functools import cached_property
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from .html import article_outline, reading_minutes, sanitize_body, word_count
+
+# Top-level URL segments owned by the site itself; a section slug may not take one.
+RESERVED_SLUGS = frozenset(
+    {
+        "admin",
+        "cari",
+        "feed",
+        "halaman",
+        "healthz",
+        "i18n",
+        "indeks",
+        "media",
+        "penulis",
+        "readyz",
+        "robots.txt",
+        "sitemap.xml",
+        "static",
+        "tag",
+    }
+)
+
+
+def validate_section_slug(value):
+    if value in RESERVED_SLUGS:
+        raise ValidationError(_("“%(slug)s” is reserved for a site page."), params={"slug": value})
+
+
+class SectionQuerySet(models.QuerySet):
+    def in_navigation(self):
+        return self.filter(is_in_navigation=True, parent__isnull=True)
+
+
+class Section(models.Model):
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=80,
+        unique=True,
+        validators=[validate_section_slug],
+        help_text=_("Used in the section's address, e.g. “internasional”."),
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent section"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text=_("Leave empty for a top-level section."),
+    )
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Shown on the section page and in search results.")
+    )
+    position = models.PositiveSmallIntegerField(
+        _("order"), default=0, help_text=_("Lower numbers come first in the navigation.")
+    )
+    is_in_navigation = models.BooleanField(
+        _("shown in navigation"),
+        default=True,
+        help_text=_("Top-level sections with this flag appear in the menu and on the home page."),
+    )
+
+    objects = SectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="section_not_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return " › ".join(section.name for section in self.ancestors(include_self=True))
+
+    def get_absolute_url(self):
+        if self.parent_id:
+            return reverse(
+                "articles:child-section",
+                kwargs={"parent_slug": self.parent.slug, "slug": self.slug},
+            )
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+    def clean(self):
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk:
+                raise ValidationError({"parent": _("A section cannot be inside itself.")})
+            ancestor = ancestor.parent
+        if self.parent and self.parent.parent_id:
+            # URLs are /<section>/<child>/: two levels keep them short and unambiguous.
+            raise ValidationError({"parent": _("Sections can only be nested two levels deep.")})
+
+    def ancestors(self, *, include_self=False):
+        """Return the chain from the root section down to this one."""
+        chain = [self] if include_self else []
+        node = self.parent
+        while node is not None:
+            chain.insert(0, node)
+            node = node.parent
+        return chain
+
+    def descendant_ids(self):
+        """Return the ids of this section and every section below it.
+
+        Sections loaded through sections.load_section_tree() know their
+        children already and cost no query here.
+        """
+        if hasattr(self, "children_list"):
+            ids, stack = [], [self]
+            while stack:
+                node = stack.pop()
+                ids.append(node.pk)
+                stack.extend(node.children_list)
+            return ids
+        ids, frontier = [self.pk], [self.pk]
+        while frontier:
+            frontier = list(Section.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            ids.extend(frontier)
+        return ids
+
+
+class Author(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    bio = models.TextField(_("biography"), blank=True)
+    photo = models.ImageField(_("photo"), upload_to="authors/%Y/", blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author",
+        help_text=_("Links the byline to a login, so writers can find their own articles."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+
+class TaggedArticle(TaggedItemBase):
+    content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name = _("article tag")
+        verbose_name_plural = _("article tags")
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """Return the articles readers may see now: the site's one visibility rule."""
+        return self.filter(published_q())
+
+    def in_section(self, section):
+        return self.filter(section_id__in=section.descendant_ids())
+
+    def tagged(self, slug):
+        return self.filter(tags__slug=slug)
+
+    def by_author(self, author):
+        return self.filter(credits__author=author).distinct()
+
+    def latest_first(self):
+        return self.order_by("-is_pinned", "-published_at", "-pk")
+
+    def for_listing(self):
+        """Load what an article card shows, in a fixed number of queries."""
+        return self.select_related("section", "section__parent").prefetch_related(
+            Prefetch(
+                "credits",
+                queryset=Credit.objects.select_related("author").order_by("position", "pk"),
+            ),
+            "tags",
+        )
+
+
+def published_q():
+    """Return the public visibility rule as a Q, for use in Exists, Case or exclude."""
+    return Q(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REVIEW = "review", _("In review")
+        PUBLISHED = "published", _("Published")
+        UNPUBLISHED = "unpublished", _("Unpublished")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    kicker = models.CharField(
+        _("kicker"), max_length=80, blank=True, help_text=_("Short label above the headline.")
+    )
+    headline = models.CharField(_("headline"), max_length=200)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        help_text=_("The last part of the article's address. Changing it later keeps old links working."),
+    )
+    dek = models.TextField(
+        _("summary"),
+        blank=True,
+        help_text=_("One or two sentences under the headline; also the default meta description."),
+    )
+    body = models.TextField(
+        _("body"),
+        blank=True,
+        help_text=_("Paragraphs, H2/H3 subheadings, lists, quotes, links and images. Sanitized on save."),
+    )
+    lead_image = models.ImageField(_("lead image"), upload_to="articles/%Y/%m/", blank=True)
+    lead_image_alt = models.CharField(
+        _("lead image alt text"),
+        max_length=250,
+        blank=True,
+        help_text=_("Describes the image for readers who cannot see it. Required with a lead image."),
+    )
+    lead_image_caption = models.CharField(_("lead image caption"), max_length=300, blank=True)
+    lead_image_credit = models.CharField(
+        _("lead image credit"), max_length=120, blank=True, help_text=_("e.g. “Foto: Reuters”.")
+    )
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="articles"
+    )
+    authors = models.ManyToManyField(
+        Author, verbose_name=_("authors"), through="Credit", related_name="articles", blank=True
+    )
+    tags = TaggableManager(_("tags"), through=TaggedArticle, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        _("publish time"),
+        null=True,
+        blank=True,
+        help_text=_("A time in the future schedules the article; it appears on its own at that time."),
+    )
+    first_published_at = models.DateTimeField(_("first published"), null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(
+        _("last updated"),
+        null=True,
+        blank=True,
+        help_text=_("Shown to readers as “Diperbarui”. Set when a change matters to readers."),
+    )
+    is_featured = models.BooleanField(_("featured"), default=False, help_text=_("Eligible for the top story."))
+    is_pinned = models.BooleanField(
+        _("pinned"), default=False, help_text=_("Stays first in lists until unpinned.")
+    )
+    is_breaking = models.BooleanField(
+        _("breaking news"), default=False, help_text=_("Shows the article in the breaking-news banner.")
+    )
+    is_advertorial = models.BooleanField(
+        _("advertorial"), default=False, help_text=_("Sponsored content; labelled “Advertorial” everywhere.")
+    )
+    show_toc = models.BooleanField(
+        _("show table of contents"),
+        default=True,
+        help_text=_("The “Daftar isi” appears when the body has two or more subheadings."),
+    )
+    seo_title = models.CharField(
+        _("SEO title"), max_length=200, blank=True, help_text=_("Overrides the headline in <title> and shares.")
+    )
+    seo_description = models.CharField(
+        _("SEO description"), max_length=300, blank=True, help_text=_("Overrides the summary in meta tags.")
+    )
+    canonical_url = models.URLField(
+        _("canonical source link"),
+        blank=True,
+        help_text=_("For syndicated stories: the original's address, used as the canonical link."),
+    )
+    withdrawn_reason = models.TextField(
+        _("reason for withdrawal"),
+        blank=True,
+        help_text=_("Shown to readers (with status 410) when the article is withdrawn."),
+    )
+    import_checksum = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        permissions = [("publish_article", _("Can publish, schedule, unpublish and withdraw articles"))]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_status_published"),
+            models.Index(fields=["section", "status", "-published_at"], name="article_section_published"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="article_published_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        # Sanitizing here (not only in forms) covers admin, importer and shell alike.
+        self.body = sanitize_body(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        moment = timezone.localtime(self.published_at or self.created_at or timezone.now())
+        return reverse(
+            "articles:detail",
+            kwargs={
+                "section": self.section.slug,
+                "year": moment.year,
+                "month": moment.month,
+                "day": moment.day,
+                "slug": self.slug,
+            },
+        )
+
+    def clean(self):
+        if self.lead_image and not self.lead_image_alt.strip():
+            raise ValidationError({"lead_image_alt": _("Describe the lead image for readers who cannot see it.")})
+        if self.status == self.Status.PUBLISHED and not self.published_at:
+            self.published_at = timezone.now()
+        if self.status == self.Status.WITHDRAWN and not self.withdrawn_reason.strip():
+            raise ValidationError({"withdrawn_reason": _("Tell readers why the article was withdrawn.")})
+
+    def is_published(self):
+        """Return True if readers can see this article now (mirrors published())."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    def is_scheduled(self):
+        return self.status == self.Status.PUBLISHED and self.published_at is not None and not self.is_published()
+
+    @property
+    def title_for_meta(self):
+        return self.seo_title or self.headline
+
+    @property
+    def description_for_meta(self):
+        return self.seo_description or self.dek
+
+    @cached_property
+    def outline(self):
+        """Return the body's subheadings as [(level, id, text)], for the table of contents."""
+        return article_outline(self.body)
+
+    @property
+    def has_toc(self):
+        return self.show_toc and len(self.outline) >= 2
+
+    @cached_property
+    def word_count(self):
+        return word_count(self.body)
+
+    @property
+    def reading_minutes(self):
+        return reading_minutes(self.word_count)
+
+    @property
+    def is_updated(self):
+        return bool(self.updated_at and self.published_at and self.updated_at > self.published_at)
+
+    def credits_by_role(self):
+        """Return [(role label, [authors])] in byline order, writers first."""
+        groups = {}
+        for credit in self.credits.all():
+            groups.setdefault(credit.role, []).append(credit.author)
+        order = [choice for choice, _label in Credit.Role.choices]
+        return [(Credit.Role(role).label, groups[role]) for role in order if role in groups]
+
+    def byline_authors(self):
+        return [credit.author for credit in self.credits.all() if credit.role in Credit.BYLINE_ROLES]
+
+
+class Credit(models.Model):
+    class Role(models.TextChoices):
+        WRITER = "writer", _("Writer")
+        REPORTER = "reporter", _("Reporter")
+        EDITOR = "editor", _("Editor")
+        PHOTOGRAPHER = "photographer", _("Photographer")
+        CONTRIBUTOR = "contributor", _("Contributor")
+
+    BYLINE_ROLES = (Role.WRITER, Role.REPORTER)
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="credits")
+    author = models.ForeignKey(
+        Author, verbose_name=_("author"), on_delete=models.PROTECT, related_name="credits"
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role, default=Role.WRITER)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("credit")
+        verbose_name_plural = _("credits")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author", "role"], name="credit_unique_role"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.author}"
+
+
+class Correction(models.Model):
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", _("Correction")
+        RIGHT_OF_REPLY = "reply", _("Right of reply")
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind, default=Kind.CORRECTION)
+    body = models.TextField(_("note"), help_text=_("What was wrong and what is right, or the reply in full."))
+    published_at = models.DateTimeField(_("date"), default=timezone.now)
+
+    class Meta:
+        ordering = ["published_at", "pk"]
+        verbose_name = _("correction or reply")
+        verbose_name_plural = _("corrections and replies")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({timezone.localtime(self.published_at):%Y-%m-%d})"
+
+
+class Page(models.Model):
+    """A static page such as Tentang Kami or Pedoman Media Siber."""
+
+    title = models.CharField(_("title"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    body = models.TextField(_("body"), help_text=_("Sanitized on save, like article bodies."))
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_in_footer = models.BooleanField(_("linked in footer"), default=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        ordering = ["position", "title"]
+        verbose_name = _("static page")
+        verbose_name_plural = _("static pages")
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_body(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:page", kwargs={"slug": self.slug})

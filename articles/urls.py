@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "articles"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("halaman/<slug:slug>/", views.PageDetailView.as_view(), name="page"),
+    path("tag/<slug:slug>/", views.TagDetailView.as_view(), name="tag"),
+    path("penulis/<slug:slug>/", views.AuthorDetailView.as_view(), name="author"),
+    path(
+        "<slug:section>/<int:year>/<int:month>/<int:day>/<slug:slug>/",
+        views.ArticleDetailView.as_view(),
+        name="detail",
+    ),
+    path("<slug:slug>/", views.SectionDetailView.as_view(), name="section"),
+    path("<slug:parent_slug>/<slug:slug>/", views.SectionDetailView.as_view(), name="child-section"),
+]

@@ -1,0 +1,182 @@
+from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models.functions import RowNumber
+from django.db.models.expressions import Window
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.cache import add_never_cache_headers
+from django.views.generic import DetailView, ListView, TemplateView
+from taggit.models import Tag
+
+from .models import Article, Author, Page
+from .sections import section_tree
+
+LATEST_COUNT = 10
+SECTION_BLOCK_COUNT = 4
+BREAKING_COUNT = 3
+
+
+class PublishedListMixin:
+    """List published articles, newest first, loaded for cards; querysets are built per request."""
+
+    paginate_by = 20
+    allow_empty = True
+
+    def get_queryset(self):
+        return self.filter_articles(Article.objects.published()).for_listing().latest_first()
+
+    def filter_articles(self, articles):
+        return articles
+
+
+class HomeView(TemplateView):
+    template_name = "articles/home.html"
+
+    def get_context_data(self, **kwargs):
+        published = Article.objects.published().for_listing()
+        top_story = published.order_by("-is_pinned", "-is_featured", "-published_at", "-pk").first()
+        latest = published.latest_first()
+        if top_story:
+            latest = latest.exclude(pk=top_story.pk)
+        return super().get_context_data(
+            top_story=top_story,
+            breaking_articles=list(published.filter(is_breaking=True).order_by("-published_at")[:BREAKING_COUNT]),
+            latest_articles=list(latest.order_by("-published_at", "-pk")[:LATEST_COUNT]),
+            section_blocks=self.section_blocks(),
+            **kwargs,
+        )
+
+    def section_blocks(self):
+        """Return [(section, articles)] for each navigation section, in one article query.
+
+        A window function ranks articles inside each top-level section (and its
+        children), so the query count does not grow with the number of sections.
+        """
+        sections = section_tree(self.request).navigation
+        if not sections:
+            return []
+        block_of = {section.pk: section.descendant_ids() for section in sections}
+        block = Case(
+            *[When(section_id__in=ids, then=Value(pk)) for pk, ids in block_of.items()],
+            output_field=IntegerField(),
+        )
+        ranked = (
+            Article.objects.published()
+            .filter(section_id__in=[pk for ids in block_of.values() for pk in ids])
+            .annotate(
+                block=block,
+                rank=Window(RowNumber(), partition_by=F("block"), order_by=[F("published_at").desc(), F("pk").desc()]),
+            )
+            .filter(rank__lte=SECTION_BLOCK_COUNT)
+            .for_listing()
+            .order_by("block", "rank")
+        )
+        articles_by_block = {}
+        for article in ranked:
+            articles_by_block.setdefault(article.block, []).append(article)
+        return [(section, articles_by_block[section.pk]) for section in sections if section.pk in articles_by_block]
+
+
+class SectionDetailView(PublishedListMixin, ListView):
+    template_name = "articles/section_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        tree = section_tree(request)
+        self.section = tree.by_slug.get(kwargs["slug"])
+        parent_slug = kwargs.get("parent_slug")
+        if self.section is None:
+            raise Http404("No such section.")
+        actual_parent_slug = self.section.parent.slug if self.section.parent_id else None
+        if parent_slug != actual_parent_slug:
+            # A section moved in the tree, or was addressed at the wrong level.
+            return redirect(self.section, permanent=True)
+        return super().get(request, *args, **kwargs)
+
+    def filter_articles(self, articles):
+        return articles.in_section(self.section)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            section=self.section,
+            breadcrumbs=self.section.ancestors(),
+            child_sections=self.section.children_list,
+            **kwargs,
+        )
+
+
+class TagDetailView(PublishedListMixin, ListView):
+    template_name = "articles/tag_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        self.tag = get_object_or_404(Tag, slug=kwargs["slug"])
+        return super().get(request, *args, **kwargs)
+
+    def filter_articles(self, articles):
+        return articles.tagged(self.tag.slug)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class AuthorDetailView(PublishedListMixin, ListView):
+    template_name = "articles/author_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        self.author = get_object_or_404(Author, slug=kwargs["slug"])
+        return super().get(request, *args, **kwargs)
+
+    def filter_articles(self, articles):
+        return articles.by_author(self.author)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(author=self.author, **kwargs)
+
+
+class ArticleDetailView(DetailView):
+    context_object_name = "article"
+
+    def get_queryset(self):
+        articles = Article.objects.all() if self.can_preview() else Article.objects.published()
+        return articles.for_listing().prefetch_related("corrections")
+
+    def can_preview(self):
+        return self.request.user.has_perm("articles.change_article")
+
+    def get(self, request, *args, **kwargs):
+        try:
+            self.object = self.get_object()
+        except Http404:
+            withdrawn = Article.objects.filter(
+                slug=kwargs["slug"], status=Article.Status.WITHDRAWN
+            ).first()
+            if withdrawn is None:
+                raise
+            response = self.response_class(
+                request=request,
+                template="articles/article_withdrawn.html",
+                context={"article": withdrawn},
+                status=410,
+            )
+            return response
+        canonical = self.object.get_absolute_url()
+        if request.path != canonical:
+            # Section or date in the address is stale: send readers to the one true URL.
+            return redirect(canonical, permanent=True)
+        context = self.get_context_data(object=self.object)
+        response = self.render_to_response(context)
+        if context["is_preview"]:
+            add_never_cache_headers(response)
+        return response
+
+    def get_context_data(self, **kwargs):
+        article = self.object
+        tree = section_tree(self.request)
+        section = tree.by_id.get(article.section_id, article.section)
+        return super().get_context_data(
+            is_preview=not article.is_published(),
+            breadcrumbs=section.ancestors(include_self=True),
+            **kwargs,
+        )
+
+
+class PageDetailView(DetailView):
+    model = Page

@@ -1,0 +1,16 @@
+"""The project's settings as production runs them (DEBUG off), with test-only speed-ups."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("HTTPS", "0")
+os.environ.setdefault("CACHE_KEY_PREFIX", "newsportal-tests")
+# Templates use {% static %}; tests don't run collectstatic first.
+os.environ.setdefault("STATIC_NO_MANIFEST", "1")
+
+from newsportal.settings import *  # noqa: E402,F403
+
+MEDIA_ROOT = tempfile.mkdtemp(prefix="newsportal-test-media-")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
