@@ -106,7 +106,8 @@ def article_outline(body):
 
 
 def word_count(body):
-    return len(text_of(body or "").split())
+    # Tags become spaces: "</p><h2>" separates words even without whitespace.
+    return len(html.unescape(TAG_RE.sub(" ", body or "")).split())
 
 
 def reading_minutes(words):

@@ -1,6 +1,9 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from . import views
+from . import converters, views
+
+register_converter(converters.FourDigitYearConverter, "yyyy")
+register_converter(converters.TwoDigitConverter, "mm")
 
 app_name = "articles"
 
@@ -10,7 +13,7 @@ urlpatterns = [
     path("tag/<slug:slug>/", views.TagDetailView.as_view(), name="tag"),
     path("penulis/<slug:slug>/", views.AuthorDetailView.as_view(), name="author"),
     path(
-        "<slug:section>/<int:year>/<int:month>/<int:day>/<slug:slug>/",
+        "<slug:section>/<yyyy:year>/<mm:month>/<mm:day>/<slug:slug>/",
         views.ArticleDetailView.as_view(),
         name="detail",
     ),

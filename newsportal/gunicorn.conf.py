@@ -1,0 +1,31 @@
+"""gunicorn settings for newsportal (make serve). Every value can be overridden from the environment."""
+
+import multiprocessing
+import os
+
+wsgi_app = "newsportal.wsgi:application"
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+
+# Threaded workers keep HTTP keep-alive connections from the load balancer open
+# without tying up a process each.
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+
+# A stuck request is killed rather than holding a worker forever; workers are
+# recycled now and then so a slow leak can never take the site down.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+max_requests = 5000
+max_requests_jitter = 500
+
+# Import the app once in the master so workers fork with it loaded.
+preload_app = True
+
+# Behind a proxy: trust X-Forwarded-* only from these addresses.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
