@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from taggit.models import Tag
+from taggit.utils import parse_tags
 
 from . import services
 from .models import Article, Author, Correction, Credit, Page, Section
@@ -39,8 +43,39 @@ class CorrectionInline(admin.StackedInline):
     fields = ["kind", "published_at", "body"]
 
 
+class ArticleAdminForm(forms.ModelForm):
+    """Tags as an autocomplete over existing tags, plus a box for new ones."""
+
+    tags = forms.ModelMultipleChoiceField(
+        label=_("tags"),
+        queryset=Tag.objects.all(),
+        required=False,
+        widget=AutocompleteSelectMultiple(Article._meta.get_field("tags"), admin.site),
+    )
+    new_tags = forms.CharField(
+        label=_("new tags"),
+        required=False,
+        help_text=_("Comma-separated tags that don't exist yet, e.g. “Timur Tengah, Qatar”."),
+    )
+
+    class Meta:
+        model = Article
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        existing = list(cleaned.get("tags") or [])
+        known = {tag.name.casefold() for tag in existing}
+        # taggit's set() accepts Tag objects and names alike; names it knows are reused.
+        cleaned["tags"] = existing + [
+            name for name in parse_tags(cleaned.get("new_tags", "")) if name.casefold() not in known
+        ]
+        return cleaned
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
     list_display = [
         "headline",
         "status_badge",
@@ -59,7 +94,7 @@ class ArticleAdmin(admin.ModelAdmin):
     inlines = [CreditInline, CorrectionInline]
     readonly_fields = ["first_published_at", "created_at", "modified_at"]
     fieldsets = [
-        (None, {"fields": ["kicker", "headline", "slug", "dek", "body", "section", "tags"]}),
+        (None, {"fields": ["kicker", "headline", "slug", "dek", "body", "section", "tags", "new_tags"]}),
         (
             _("Lead image"),
             {"fields": ["lead_image", "lead_image_alt", "lead_image_caption", "lead_image_credit"]},

@@ -14,3 +14,4 @@ from newsportal.settings import *  # noqa: E402,F403
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="newsportal-test-media-")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STATIC_ROOT = tempfile.mkdtemp(prefix="newsportal-test-static-")
