@@ -174,17 +174,28 @@ SITE_TAGLINE = os.environ.get("SITE_TAGLINE", "Berita terpercaya, cepat dan jern
 # --- Tags ----------------------------------------------------------------------
 TAGGIT_CASE_INSENSITIVE = True
 
-# --- Importer: lines matching any of these (case-insensitive) are promotional
-# boilerplate, stripped from imported articles. Extend per newsroom.
+# --- Importer: lines matching any of these (case-insensitive, searched in the
+# whole stripped line) are promotional boilerplate, stripped from imported
+# articles. Anchored at the start so ordinary sentences that mention Telegram,
+# Google News or "baca juga" mid-sentence are kept. Extend per newsroom.
 ARTICLES_IMPORT_BOILERPLATE_PATTERNS = [
-    r"^join\b.*\b(telegram|whatsapp|channel|grup|group)\b",
-    r"^join\s+now\b",
-    r"^baca\s+juga\s*:",
-    r"^simak\b.*\bgoogle\s+news\b",
+    # "Join channel telegram websitekami.com agar ...", "Gabung grup WhatsApp ...". Only the
+    # imperative: "Bergabung dengan grup itu sejak 2010, ia ..." is news.
+    r"^(join|gabung|bergabunglah|yuk,?\s+gabung)\b.*\b(telegram|whatsapp|channel|saluran|grup|group)\b",
+    # "Join now", "Gabung sekarang!"
+    r"^(join|gabung)(\s+(now|sekarang|di\s+sini))?\s*[!.]*$",
+    # "Baca juga: ...", "BACA JUGA - ...", "Baca selengkapnya di ..."
+    r"^(baca|lihat|cek)\s+(juga|pula)\s*([:\-–—|>»]|$)",
+    r"^baca\s+(selengkapnya|berita\s+lainnya)\b",
+    r"^(artikel|berita)\s+(terkait|lainnya|pilihan)\s*:",
+    # "Simak berita lainnya di Google News", "Cek berita dan artikel yang lain di Google News"
+    r"^(simak|cek)\b.*\b(google\s+news|whatsapp\s+channel|saluran\s+whatsapp|telegram)\b",
     r"^(ikuti|follow)\b.*\b(google\s+news|telegram|whatsapp|instagram|tiktok|twitter|facebook|youtube)\b",
-    r"^(dapatkan|download|unduh)\b.*\b(aplikasi|app|update berita|berita terbaru)\b",
+    r"^(dapatkan|download|unduh)\b.*\b(aplikasi|app|update\s+berita|berita\s+terbaru|breaking\s+news)\b",
     r"^(klik|click)\s+(di\s+)?(sini|here)\b",
     r"^(artikel|berita)\s+ini\s+(telah|sudah)\s+tayang\s+di\b",
+    # Leftovers of copying a web page: ad slots and "scroll to continue".
+    r"^(advertisement|iklan|scroll\s+to\s+(continue|resume)\b.*)$",
 ]
 
 # --- Logging: errors to stderr, where gunicorn and systemd collect them ---------
