@@ -35,6 +35,7 @@ WORDS_PER_MINUTE = 200
 
 HEADING_RE = re.compile(r"<(h[234])(?: id=\"([^\"]*)\")?>(.*?)</\1>", re.DOTALL)
 TAG_RE = re.compile(r"<[^>]+>")
+BLOCK_END_RE = re.compile(r"</(?:p|h[1-6]|li|blockquote|figcaption|caption|td|th|pre)>|<br\s*/?>")
 
 
 def sanitize_body(value):
@@ -105,9 +106,14 @@ def article_outline(body):
     ]
 
 
+def plain_text(body):
+    """Return the body as one line of text; block boundaries become spaces."""
+    spaced = BLOCK_END_RE.sub(" ", body or "")
+    return " ".join(html.unescape(TAG_RE.sub("", spaced)).split())
+
+
 def word_count(body):
-    # Tags become spaces: "</p><h2>" separates words even without whitespace.
-    return len(html.unescape(TAG_RE.sub(" ", body or "")).split())
+    return len(plain_text(body).split())
 
 
 def reading_minutes(words):

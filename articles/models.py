@@ -6,11 +6,12 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from .html import article_outline, reading_minutes, sanitize_body, word_count
+from .html import article_outline, reading_minutes, plain_text, sanitize_body, word_count
 
 # Top-level URL segments owned by the site itself; a section slug may not take one.
 RESERVED_SLUGS = frozenset(
@@ -362,7 +363,8 @@ class Article(models.Model):
 
     @property
     def description_for_meta(self):
-        return self.seo_description or self.dek
+        """Return the SEO description, the summary, or the body's opening words."""
+        return self.seo_description or self.dek or Truncator(plain_text(self.body)).words(30)
 
     @cached_property
     def outline(self):

@@ -63,3 +63,9 @@ def test_reading_minutes(words, minutes):
 
 def test_word_count_ignores_markup():
     assert word_count("<p>satu <strong>dua</strong></p><h2>tiga</h2>") == 3
+
+
+def test_plain_text_separates_blocks():
+    from articles.html import plain_text
+
+    assert plain_text("<h2>Judul</h2><p>Satu <em>dua</em>.</p><ul><li>a</li><li>b</li></ul>") == "Judul Satu dua. a b"

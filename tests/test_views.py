@@ -89,6 +89,7 @@ def test_article_page_shows_everything_a_reader_needs(client):
         section=child,
         kicker="Diplomasi",
         headline="Qatar Percepat Perjanjian Pertahanan",
+        slug="qatar-percepat-perjanjian-pertahanan",
         dek="Doha ingin kerja sama segera diteken.",
         published_at=timezone.make_aware(timezone.datetime(2026, 11, 25, 17, 48)),
         authors=[writer],
