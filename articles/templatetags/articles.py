@@ -1,16 +1,23 @@
 from django import template
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
+
+from ..html import text_of
+from ..models import Credit
 
 register = template.Library()
 
 # "Rabu, 25 November 2026 17:48 WIB": weekday, date, time and zone, as Indonesian portals print it.
 READER_DATETIME_FORMAT = "l, j F Y H:i T"
+# "25 Nov 2026 17:48 WIB": for cards and lists, where the weekday is noise.
+SHORT_DATETIME_FORMAT = "j M Y H:i T"
+TIME_FORMATS = {"full": READER_DATETIME_FORMAT, "short": SHORT_DATETIME_FORMAT}
 
 
 @register.simple_tag
-def show_time(value, css_class=""):
+def show_time(value, css_class="", style="full"):
     """Render a datetime as <time> in the site's zone and the reader's language."""
     if value is None:
         return ""
@@ -19,5 +26,89 @@ def show_time(value, css_class=""):
         '<time datetime="{}"{}>{}</time>',
         local.isoformat(timespec="minutes"),
         format_html(' class="{}"', css_class) if css_class else "",
-        format_date(local, READER_DATETIME_FORMAT),
+        format_date(local, TIME_FORMATS.get(style, READER_DATETIME_FORMAT)),
     )
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, location):
+    """Return location as an absolute URL for this request, or "" without a request."""
+    request = context.get("request")
+    if request is None or not location:
+        return ""
+    return request.build_absolute_uri(location)
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    """Return this page's canonical URL: its path, plus ?page=N beyond the first page."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    location = request.path
+    page_obj = context.get("page_obj")
+    if page_obj is not None and page_obj.number > 1:
+        location = f"{location}?page={page_obj.number}"
+    return request.build_absolute_uri(location)
+
+
+@register.simple_tag(takes_context=True)
+def current_root_section(context):
+    """Return the top-level section the page belongs to (to mark it in the menu), or None."""
+    section = context.get("section")
+    if section is None:
+        article = context.get("article")
+        section = getattr(article, "section", None)
+    while section is not None and section.parent_id:
+        section = section.parent
+    return section
+
+
+@register.simple_tag
+def credit_groups(article):
+    """Return [(role, [authors])] in byline order, writers first; the template labels each role.
+
+    Uses the prefetched credits, so a byline costs no query on listed articles.
+    """
+    groups = {}
+    for credit in article.credits.all():
+        groups.setdefault(credit.role, []).append(credit.author)
+    return [(role, groups[role]) for role in Credit.Role.values if role in groups]
+
+
+@register.filter
+def nest_outline(outline):
+    """Turn [(level, id, text)] into [(id, text, [(id, text)])]: h3s nested under their h2."""
+    tree = []
+    for level, anchor, text in outline:
+        if level > 2 and tree:
+            tree[-1][2].append((anchor, text))
+        else:
+            tree.append((anchor, text, []))
+    return tree
+
+
+@register.simple_tag
+def image_size(image):
+    """Return {"width", "height"} of an image file, or None when it cannot be read.
+
+    A missing or broken file must not take the page down with it.
+    """
+    if not image:
+        return None
+    try:
+        return {"width": image.width, "height": image.height}
+    except (OSError, ValueError):
+        return None
+
+
+@register.filter
+def plain_text(value):
+    """Return HTML as plain text (tags dropped, entities decoded), for meta descriptions."""
+    return " ".join(text_of(value or "").split())
+
+
+@register.simple_tag
+def site_identity(part="name"):
+    """Return the site's name or tagline from settings, for templates rendered without context (500)."""
+    return settings.SITE_TAGLINE if part == "tagline" else settings.SITE_NAME
