@@ -18,6 +18,8 @@ RESERVED_SLUGS = frozenset(
     {
         "admin",
         "cari",
+        "en",
+        "id",
         "feed",
         "halaman",
         "healthz",

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
@@ -20,5 +21,9 @@ urlpatterns = [
         if settings.SERVE_MEDIA
         else []
     ),
+] + i18n_patterns(
+    # Indonesian lives at /, English under /en/: the language is in the URL, never
+    # guessed from Accept-Language, so caches and search engines see one page per URL.
     path("", include("articles.urls")),
-]
+    prefix_default_language=False,
+)

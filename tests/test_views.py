@@ -405,3 +405,10 @@ def test_article_url_reverses_through_the_route():
 def test_article_url_is_zero_padded():
     article = make_article(slug="awal-tahun", published_at=timezone.make_aware(timezone.datetime(2026, 1, 5, 9, 0)))
     assert article.get_absolute_url().endswith("/2026/01/05/awal-tahun/")
+
+
+def test_indonesian_is_served_at_root_whatever_the_browser_asks(client):
+    article = make_article(published_at=timezone.make_aware(timezone.datetime(2026, 11, 25, 17, 48)))
+    html = client.get(article.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Rabu, 25 November 2026 17:48 WIB" in html
+    assert '<html lang="id"' in html
