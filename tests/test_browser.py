@@ -1,0 +1,89 @@
+"""A real Chromium (Debian's, driven by Playwright) reading the site like a reader."""
+
+import os
+import shutil
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from .factories import make_article, make_section
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
+]
+
+LONG_BODY = "".join(
+    f"<h2>Subjudul nomor {n}</h2>" + "".join(f"<p>{'Kalimat panjang berita contoh. ' * 30}</p>" for _ in range(3))
+    for n in range(1, 4)
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls
+    # made by the test itself are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def article():
+    parent = make_section(name="Internasional", slug="internasional")
+    child = make_section(name="Timur Tengah", slug="timur-tengah", parent=parent)
+    for n in range(5):
+        make_article(section=parent, headline=f"Berita dunia {n}", published_at=timezone.now() - timedelta(hours=n + 2))
+    return make_article(
+        section=child, headline="Qatar Percepat Perjanjian Pertahanan dengan AS", body=LONG_BODY, tags=["Qatar"]
+    )
+
+
+@pytest.mark.parametrize("width", [320, 360, 1280])
+def test_pages_fit_the_screen_without_horizontal_scrolling(browser, live_server, article, width):
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    for path in ["/", "/internasional/", article.get_absolute_url()]:
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
+    page.close()
+
+
+def test_table_of_contents_jumps_to_the_heading(browser, live_server, article):
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto(live_server.url + article.get_absolute_url())
+    page.get_by_role("link", name="Subjudul nomor 3").first.click()
+    page.wait_for_function("location.hash === '#subjudul-nomor-3'")
+    top = page.evaluate("document.getElementById('subjudul-nomor-3').getBoundingClientRect().top")
+    assert 0 <= top < 740
+    page.close()
+
+
+def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(browser, live_server, article):
+    page = browser.new_page()
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("[document.activeElement.tagName, document.activeElement.getAttribute('href')]")
+    assert focused == ["A", "#konten"]
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#konten"
+    page.close()
+
+
+def test_section_menu_reaches_a_section_page(browser, live_server, article):
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto(live_server.url + "/")
+    page.get_by_role("navigation").get_by_role("link", name="Internasional").first.click()
+    page.wait_for_url(f"{live_server.url}/internasional/")
+    assert "Berita dunia 0" in page.content()
+    page.close()
