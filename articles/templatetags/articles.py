@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
 
-from ..html import text_of
+from ..html import plain_text as html_plain_text
 from ..models import Credit
 
 register = template.Library()
@@ -105,7 +105,7 @@ def image_size(image):
 @register.filter
 def plain_text(value):
     """Return HTML as plain text (tags dropped, entities decoded), for meta descriptions."""
-    return " ".join(text_of(value or "").split())
+    return html_plain_text(value)
 
 
 @register.simple_tag
