@@ -13,7 +13,7 @@ VAR := var
 LOCAL_ENV := SECRET_KEY="$${SECRET_KEY:-$$(cat $(VAR)/secret_key)}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" HTTPS="$${HTTPS:-0}"
 
-.PHONY: venv run serve test migrate demo clean
+.PHONY: venv run serve test migrate demo lint clean
 
 $(VENV)/.installed: requirements.txt .python-version
 	$(PYTHON) -m venv $(VENV)
@@ -53,3 +53,7 @@ test: venv
 
 clean:
 	rm -rf $(VENV) $(VAR)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from .html import article_outline, reading_minutes, plain_text, sanitize_body, word_count
+from .html import article_outline, plain_text, reading_minutes, sanitize_body, word_count
 
 # Top-level URL segments owned by the site itself; a section slug may not take one.
 RESERVED_SLUGS = frozenset(
@@ -83,9 +83,7 @@ class Section(models.Model):
         verbose_name = _("section")
         verbose_name_plural = _("sections")
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(parent=models.F("pk")), name="section_not_own_parent"
-            ),
+            models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="section_not_own_parent"),
         ]
 
     def __str__(self):
@@ -266,7 +264,9 @@ class Article(models.Model):
         blank=True,
         help_text=_("Shown to readers as “Diperbarui”. Set when a change matters to readers."),
     )
-    is_featured = models.BooleanField(_("featured"), default=False, help_text=_("Eligible for the top story."))
+    is_featured = models.BooleanField(
+        _("featured"), default=False, help_text=_("Eligible for the top story.")
+    )
     is_pinned = models.BooleanField(
         _("pinned"), default=False, help_text=_("Stays first in lists until unpinned.")
     )
@@ -282,7 +282,10 @@ class Article(models.Model):
         help_text=_("The “Daftar isi” appears when the body has two or more subheadings."),
     )
     seo_title = models.CharField(
-        _("SEO title"), max_length=200, blank=True, help_text=_("Overrides the headline in <title> and shares.")
+        _("SEO title"),
+        max_length=200,
+        blank=True,
+        help_text=_("Overrides the headline in <title> and shares."),
     )
     seo_description = models.CharField(
         _("SEO description"), max_length=300, blank=True, help_text=_("Overrides the summary in meta tags.")
@@ -342,7 +345,9 @@ class Article(models.Model):
 
     def clean(self):
         if self.lead_image and not self.lead_image_alt.strip():
-            raise ValidationError({"lead_image_alt": _("Describe the lead image for readers who cannot see it.")})
+            raise ValidationError(
+                {"lead_image_alt": _("Describe the lead image for readers who cannot see it.")}
+            )
         if self.status == self.Status.PUBLISHED and not self.published_at:
             self.published_at = timezone.now()
         if self.status == self.Status.WITHDRAWN and not self.withdrawn_reason.strip():
@@ -357,7 +362,9 @@ class Article(models.Model):
         )
 
     def is_scheduled(self):
-        return self.status == self.Status.PUBLISHED and self.published_at is not None and not self.is_published()
+        return (
+            self.status == self.Status.PUBLISHED and self.published_at is not None and not self.is_published()
+        )
 
     @property
     def title_for_meta(self):

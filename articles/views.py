@@ -1,6 +1,6 @@
 from django.db.models import Case, F, IntegerField, Value, When
-from django.db.models.functions import RowNumber
 from django.db.models.expressions import Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import add_never_cache_headers
@@ -39,7 +39,9 @@ class HomeView(TemplateView):
             latest = latest.exclude(pk=top_story.pk)
         return super().get_context_data(
             top_story=top_story,
-            breaking_articles=list(published.filter(is_breaking=True).order_by("-published_at")[:BREAKING_COUNT]),
+            breaking_articles=list(
+                published.filter(is_breaking=True).order_by("-published_at")[:BREAKING_COUNT]
+            ),
             latest_articles=list(latest.order_by("-published_at", "-pk")[:LATEST_COUNT]),
             section_blocks=self.section_blocks(),
             **kwargs,
@@ -64,7 +66,9 @@ class HomeView(TemplateView):
             .filter(section_id__in=[pk for ids in block_of.values() for pk in ids])
             .annotate(
                 block=block,
-                rank=Window(RowNumber(), partition_by=F("block"), order_by=[F("published_at").desc(), F("pk").desc()]),
+                rank=Window(
+                    RowNumber(), partition_by=F("block"), order_by=[F("published_at").desc(), F("pk").desc()]
+                ),
             )
             .filter(rank__lte=SECTION_BLOCK_COUNT)
             .for_listing()
@@ -73,7 +77,11 @@ class HomeView(TemplateView):
         articles_by_block = {}
         for article in ranked:
             articles_by_block.setdefault(article.block, []).append(article)
-        return [(section, articles_by_block[section.pk]) for section in sections if section.pk in articles_by_block]
+        return [
+            (section, articles_by_block[section.pk])
+            for section in sections
+            if section.pk in articles_by_block
+        ]
 
 
 class SectionDetailView(PublishedListMixin, ListView):
@@ -145,9 +153,7 @@ class ArticleDetailView(DetailView):
         try:
             self.object = self.get_object()
         except Http404:
-            withdrawn = Article.objects.filter(
-                slug=kwargs["slug"], status=Article.Status.WITHDRAWN
-            ).first()
+            withdrawn = Article.objects.filter(slug=kwargs["slug"], status=Article.Status.WITHDRAWN).first()
             if withdrawn is None:
                 raise
             response = self.response_class(

@@ -2,7 +2,6 @@
 
 import pytest
 from django.urls import reverse
-
 from taggit.models import Tag
 
 from articles.models import Article, Credit
@@ -102,9 +101,7 @@ def test_tag_autocomplete_answers_for_the_article_form(editor_client):
     assert [item["text"] for item in response.json()["results"]] == ["Timur Tengah"]
 
 
-@pytest.mark.parametrize(
-    "name", ["articles_article", "articles_section", "articles_author", "articles_page"]
-)
+@pytest.mark.parametrize("name", ["articles_article", "articles_section", "articles_author", "articles_page"])
 def test_admin_add_and_list_pages_load(editor_client, name):
     assert editor_client.get(reverse(f"admin:{name}_changelist")).status_code == 200
     assert editor_client.get(reverse(f"admin:{name}_add")).status_code == 200

@@ -18,7 +18,8 @@ pytestmark = [
 ]
 
 LONG_BODY = "".join(
-    f"<h2>Subjudul nomor {n}</h2>" + "".join(f"<p>{'Kalimat panjang berita contoh. ' * 30}</p>" for _ in range(3))
+    f"<h2>Subjudul nomor {n}</h2>"
+    + "".join(f"<p>{'Kalimat panjang berita contoh. ' * 30}</p>" for _ in range(3))
     for n in range(1, 4)
 )
 
@@ -31,7 +32,8 @@ def browser():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         yield browser
         browser.close()
@@ -42,9 +44,14 @@ def article():
     parent = make_section(name="Internasional", slug="internasional")
     child = make_section(name="Timur Tengah", slug="timur-tengah", parent=parent)
     for n in range(5):
-        make_article(section=parent, headline=f"Berita dunia {n}", published_at=timezone.now() - timedelta(hours=n + 2))
+        make_article(
+            section=parent, headline=f"Berita dunia {n}", published_at=timezone.now() - timedelta(hours=n + 2)
+        )
     return make_article(
-        section=child, headline="Qatar Percepat Perjanjian Pertahanan dengan AS", body=LONG_BODY, tags=["Qatar"]
+        section=child,
+        headline="Qatar Percepat Perjanjian Pertahanan dengan AS",
+        body=LONG_BODY,
+        tags=["Qatar"],
     )
 
 
@@ -54,7 +61,9 @@ def test_pages_fit_the_screen_without_horizontal_scrolling(browser, live_server,
     for path in ["/", "/internasional/", article.get_absolute_url()]:
         response = page.goto(live_server.url + path)
         assert response.status == 200, path
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
     page.close()
 

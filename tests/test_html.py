@@ -20,17 +20,25 @@ def test_sanitizer_strips_scripts_handlers_and_javascript_links():
 
 def test_sanitizer_keeps_the_allowed_structure():
     body = (
-        "<h2>Judul</h2><p><strong>a</strong> <em>b</em> <a href=\"https://contoh.id\">c</a></p>"
+        '<h2>Judul</h2><p><strong>a</strong> <em>b</em> <a href="https://contoh.id">c</a></p>'
         "<ul><li>satu</li></ul><ol><li>dua</li></ol><blockquote><p>kutipan</p></blockquote><h3>Sub</h3>"
     )
     clean = sanitize_body(body)
-    for fragment in ["<strong>a</strong>", "<em>b</em>", "<ul><li>satu</li></ul>", "<blockquote>", '<h3 id="sub">']:
+    for fragment in [
+        "<strong>a</strong>",
+        "<em>b</em>",
+        "<ul><li>satu</li></ul>",
+        "<blockquote>",
+        '<h3 id="sub">',
+    ]:
         assert fragment in clean
     assert 'href="https://contoh.id"' in clean
 
 
 def test_headings_get_readable_unique_ids():
-    clean = sanitize_body("<h2>Apa Dampaknya bagi Indonesia?</h2><h2>Dampak</h2><h2>Dampak</h2><h3>Ékonomi &amp; Pasar</h3>")
+    clean = sanitize_body(
+        "<h2>Apa Dampaknya bagi Indonesia?</h2><h2>Dampak</h2><h2>Dampak</h2><h3>Ékonomi &amp; Pasar</h3>"
+    )
     assert [anchor for _level, anchor, _text in article_outline(clean)] == [
         "apa-dampaknya-bagi-indonesia",
         "dampak",
@@ -68,4 +76,7 @@ def test_word_count_ignores_markup():
 def test_plain_text_separates_blocks():
     from articles.html import plain_text
 
-    assert plain_text("<h2>Judul</h2><p>Satu <em>dua</em>.</p><ul><li>a</li><li>b</li></ul>") == "Judul Satu dua. a b"
+    assert (
+        plain_text("<h2>Judul</h2><p>Satu <em>dua</em>.</p><ul><li>a</li><li>b</li></ul>")
+        == "Judul Satu dua. a b"
+    )

@@ -57,7 +57,7 @@ def test_home_section_block_includes_child_sections_and_is_capped(client):
     for hours in range(6):
         make_article(section=child, published_at=timezone.now() - timedelta(hours=hours + 1))
     response = client.get("/")
-    (section, articles), = response.context["section_blocks"]
+    ((section, articles),) = response.context["section_blocks"]
     assert section == parent
     assert len(articles) == 4
     assert [a.published_at for a in articles] == sorted((a.published_at for a in articles), reverse=True)
@@ -185,7 +185,9 @@ def test_withdrawn_article_answers_410_with_its_reason(client):
 def test_corrections_and_replies_are_shown_on_the_article(client):
     article = make_article()
     Correction.objects.create(article=article, body="Nama menteri sebelumnya salah ditulis.")
-    Correction.objects.create(article=article, kind=Correction.Kind.RIGHT_OF_REPLY, body="Tanggapan PT Contoh.")
+    Correction.objects.create(
+        article=article, kind=Correction.Kind.RIGHT_OF_REPLY, body="Tanggapan PT Contoh."
+    )
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Nama menteri sebelumnya salah ditulis." in html
     assert "Tanggapan PT Contoh." in html
@@ -197,9 +199,9 @@ def test_advertorial_is_labelled(client):
 
 
 def test_lead_image_is_shown_with_alt_caption_and_credit(client):
-    from django.core.files.uploadedfile import SimpleUploadedFile
     from io import BytesIO
 
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
 
     buffer = BytesIO()
@@ -370,7 +372,9 @@ def test_list_pages_run_a_bounded_number_of_queries(client, django_assert_max_nu
 
 
 @pytest.mark.parametrize(("count", "tags_each"), [(5, 1), (50, 5)])
-def test_article_page_runs_a_bounded_number_of_queries(client, django_assert_max_num_queries, count, tags_each):
+def test_article_page_runs_a_bounded_number_of_queries(
+    client, django_assert_max_num_queries, count, tags_each
+):
     _parent, articles = populate(count, tags_each)
     measure(client, articles[-1].get_absolute_url(), django_assert_max_num_queries, 8)
 
@@ -395,7 +399,9 @@ def test_health_and_readiness(client):
 
 
 def test_article_url_reverses_through_the_route():
-    article = make_article(slug="cek-rute", published_at=timezone.make_aware(timezone.datetime(2026, 1, 2, 3, 4)))
+    article = make_article(
+        slug="cek-rute", published_at=timezone.make_aware(timezone.datetime(2026, 1, 2, 3, 4))
+    )
     assert article.get_absolute_url() == reverse(
         "articles:detail",
         kwargs={"section": article.section.slug, "year": 2026, "month": 1, "day": 2, "slug": "cek-rute"},
@@ -403,7 +409,9 @@ def test_article_url_reverses_through_the_route():
 
 
 def test_article_url_is_zero_padded():
-    article = make_article(slug="awal-tahun", published_at=timezone.make_aware(timezone.datetime(2026, 1, 5, 9, 0)))
+    article = make_article(
+        slug="awal-tahun", published_at=timezone.make_aware(timezone.datetime(2026, 1, 5, 9, 0))
+    )
     assert article.get_absolute_url().endswith("/2026/01/05/awal-tahun/")
 
 
