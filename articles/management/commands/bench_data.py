@@ -1,0 +1,160 @@
+"""Generate a newsroom-sized archive for benchmarks: never part of make test or production."""
+
+import random
+import time
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.models import Tag
+
+from articles.models import Article, Author, Credit, Section, TaggedArticle
+
+WORDS = (
+    "pemerintah daerah warga kota desa pasar harga kebijakan anggaran menteri presiden rapat sidang "
+    "ekonomi pertumbuhan inflasi ekspor impor petani nelayan sekolah guru siswa rumah sakit dokter "
+    "pasien banjir hujan cuaca jalan tol kereta bandara pelabuhan kapal listrik energi tambang hutan "
+    "lingkungan sampah air bersih teknologi aplikasi digital data keamanan polisi pengadilan hakim "
+    "jaksa korupsi pemilu partai kampanye calon suara tim pertandingan liga gol pelatih pemain juara "
+    "festival budaya musik film wisata kuliner kesehatan vaksin gizi keluarga anak perempuan pemuda "
+    "menyerang serangan diserang membangun pembangunan dibangun menolak penolakan mengumumkan pengumuman "
+    "meningkat peningkatan menurun penurunan investasi investor bank kredit saham rupiah dolar"
+).split()
+RARE_WORDS = ["kriptografi", "vulkanologi", "numismatik", "paleontologi", "ornitologi"]
+SECTION_TREE = {
+    "Nasional": ["Politik", "Hukum", "Pendidikan", "Kesehatan"],
+    "Internasional": ["Asia Pasifik", "Timur Tengah", "Eropa", "Amerika"],
+    "Ekonomi": ["Bisnis", "Keuangan", "Energi", "Properti"],
+    "Teknologi": ["Gawai", "Internet", "Sains"],
+    "Olahraga": ["Sepak Bola", "Bulu Tangkis", "Otomotif"],
+    "Gaya Hidup": ["Kuliner", "Wisata"],
+}
+
+
+def sentence(rng, words=14):
+    text = " ".join(rng.choice(WORDS) for _ in range(words))
+    return text[0].upper() + text[1:] + "."
+
+
+def body_html(rng, n):
+    parts = []
+    for block in range(6):
+        if block in (2, 4):
+            heading = sentence(rng, 5).rstrip(".")
+            parts.append(f'<h2 id="bagian-{block}">{heading}</h2>')
+        text = " ".join(sentence(rng) for _ in range(4))
+        if n % 997 == 0 and block == 0:
+            text += f" {RARE_WORDS[n % len(RARE_WORDS)]}."
+        parts.append(f"<p>{text}</p>")
+    return "".join(parts)
+
+
+class Command(BaseCommand):
+    help = "Fill the configured database with a realistic archive (default 100,000 articles) for make bench."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--articles", type=int, default=100_000)
+        parser.add_argument("--tags", type=int, default=2_000)
+        parser.add_argument("--authors", type=int, default=300)
+        parser.add_argument("--years", type=int, default=5)
+        parser.add_argument("--seed", type=int, default=20261125)
+        parser.add_argument("--batch", type=int, default=2_000)
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="Delete all existing articles, sections, authors and tags first.",
+        )
+
+    def handle(self, *args, **options):
+        started = time.monotonic()
+        if Article.objects.exists() and not options["replace"]:
+            raise CommandError("The database already has articles; pass --replace to wipe them first.")
+        rng = random.Random(options["seed"])
+        with transaction.atomic():
+            if options["replace"]:
+                TaggedArticle.objects.all().delete()
+                Credit.objects.all().delete()
+                Article.objects.all().delete()
+                Author.objects.all().delete()
+                Tag.objects.all().delete()
+                Section.objects.filter(parent__isnull=False).delete()
+                Section.objects.all().delete()
+            leaves = self.make_sections()
+            authors = self.make_authors(options["authors"])
+            tags = self.make_tags(options["tags"])
+        self.stdout.write(f"{len(leaves)} sections, {len(authors)} authors, {len(tags)} tags")
+        self.make_articles(rng, options, leaves, authors, tags)
+        self.after_bulk_insert()
+        self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.0f}s."))
+
+    def make_sections(self):
+        sections = []
+        for position, (name, children) in enumerate(SECTION_TREE.items()):
+            parent = Section.objects.create(name=name, slug=slugify(name), position=position)
+            sections.append(parent)
+            for child_position, child in enumerate(children):
+                child_section = Section(
+                    name=child, slug=slugify(child), parent=parent, position=child_position
+                )
+                child_section.save()
+                sections.append(child_section)
+        return sections
+
+    def make_authors(self, count):
+        first = ["Siti", "Budi", "Dewi", "Agus", "Rina", "Hendra", "Nadia", "Yoga", "Sari", "Bagus"]
+        last = ["Rahma", "Santoso", "Lubis", "Siregar", "Wulandari", "Pratama", "Kusuma", "Hidayat"]
+        return Author.objects.bulk_create(
+            Author(name=f"{first[n % 10]} {last[n % 8]} {n}", slug=f"penulis-{n}", bio="Wartawan.")
+            for n in range(count)
+        )
+
+    def make_tags(self, count):
+        return Tag.objects.bulk_create(Tag(name=f"Topik {n}", slug=f"topik-{n}") for n in range(count))
+
+    def make_articles(self, rng, options, sections, authors, tags):
+        now = timezone.now()
+        span = timedelta(days=365 * options["years"]).total_seconds()
+        # Zipf-like weights: a few tags are on a large share of articles, most are rare.
+        tag_weights = [1 / (rank + 1) ** 1.1 for rank in range(len(tags))]
+        total, batch = options["articles"], options["batch"]
+        for start in range(0, total, batch):
+            articles = []
+            for n in range(start, min(start + batch, total)):
+                published_at = now - timedelta(seconds=span * (n / total)) - timedelta(minutes=5)
+                status = Article.Status.PUBLISHED
+                if n % 200 == 1:
+                    status = Article.Status.DRAFT
+                elif n % 500 == 2:
+                    published_at = now + timedelta(days=rng.randint(1, 30))
+                headline = sentence(rng, rng.randint(7, 12)).rstrip(".")
+                articles.append(
+                    Article(
+                        headline=headline,
+                        slug=f"{slugify(headline)[:150]}-{n}",
+                        dek=sentence(rng, 20),
+                        body=body_html(rng, n),
+                        section=rng.choice(sections),
+                        status=status,
+                        published_at=published_at,
+                        first_published_at=published_at if status == Article.Status.PUBLISHED else None,
+                        is_featured=n % 50 == 0,
+                    )
+                )
+            # bulk_create skips save(): bodies above are built already clean.
+            articles = Article.objects.bulk_create(articles)
+            credits, tagged = [], []
+            for article in articles:
+                for position, author in enumerate(rng.sample(authors, rng.choice((1, 1, 2)))):
+                    credits.append(Credit(article=article, author=author, position=position))
+                for tag in set(rng.choices(tags, weights=tag_weights, k=rng.randint(1, 5))):
+                    tagged.append(TaggedArticle(content_object=article, tag=tag))
+            Credit.objects.bulk_create(credits)
+            TaggedArticle.objects.bulk_create(tagged)
+            self.stdout.write(f"  {start + len(articles):>7} articles")
+
+    def after_bulk_insert(self):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
