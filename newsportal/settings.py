@@ -62,6 +62,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # WhiteNoise right after SecurityMiddleware: static files skip the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    *(["articles.caching.QueryCountHeaderMiddleware"] if env_bool("QUERY_COUNT_HEADER") else []),
+    # Answers If-None-Match with 304, for cached and freshly rendered pages alike.
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Before sessions, locale and auth: a cache hit skips all of them.
+    "articles.caching.PublicPageCacheMiddleware",
+    # Inside the page cache, so compressed pages are cached compressed.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -112,6 +119,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Anonymous public pages are cached this long (and invalidated on every change).
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
 
 # --- Auth ----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

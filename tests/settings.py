@@ -12,6 +12,9 @@ os.environ.setdefault("STATIC_NO_MANIFEST", "1")
 
 from newsportal.settings import *  # noqa: E402,F403
 
+# Most tests look at rendering; tests/test_caching.py turns the page cache on.
+PAGE_CACHE_SECONDS = 0
+
 MEDIA_ROOT = tempfile.mkdtemp(prefix="newsportal-test-media-")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_ROOT = tempfile.mkdtemp(prefix="newsportal-test-static-")

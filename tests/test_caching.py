@@ -1,0 +1,81 @@
+"""The public page cache: hits skip the database, changes invalidate, staff never get cached pages."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.caching import public_pages_changed
+
+from .factories import make_article, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 60
+
+
+def test_second_anonymous_request_is_served_from_cache_without_queries(client):
+    article = make_article(headline="Berita Tersimpan")
+    first = client.get(article.get_absolute_url())
+    assert first["X-Cache"] == "MISS"
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(article.get_absolute_url())
+    assert second["X-Cache"] == "HIT"
+    assert len(queries.captured_queries) == 0
+    assert second.content == first.content
+
+
+def test_cached_pages_carry_cdn_headers_and_answer_conditional_gets(client):
+    make_article()
+    response = client.get("/")
+    assert response["Cache-Control"] == "public, max-age=0, s-maxage=60, stale-while-revalidate=60"
+    assert response["Vary"] == "Accept-Encoding"
+    assert response.has_header("Last-Modified")
+    etag = response["ETag"]
+    assert client.get("/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.get("/", HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+
+
+def test_a_change_invalidates_cached_pages(client, django_capture_on_commit_callbacks):
+    article = make_article(headline="Judul Lama")
+    assert b"Judul Lama" in client.get("/").content
+    type(article).objects.filter(pk=article.pk).update(headline="Judul Baru")
+    assert b"Judul Lama" in client.get("/").content  # still the cached page
+    with django_capture_on_commit_callbacks(execute=True):
+        public_pages_changed()
+    response = client.get("/")
+    assert response["X-Cache"] == "MISS"
+    assert b"Judul Baru" in response.content
+
+
+def test_logged_in_staff_never_get_or_fill_cached_pages(client):
+    make_article(headline="Berita Umum")
+    client.get("/")  # fills the cache for anonymous readers
+    client.force_login(make_user(group="Editor"))
+    response = client.get("/")
+    assert "X-Cache" not in response
+    assert "private" in response["Cache-Control"]
+
+
+def test_previews_and_admin_are_never_cached(client):
+    draft = make_article(status="draft")
+    client.force_login(make_user(group="Editor"))
+    preview = client.get(draft.get_absolute_url())
+    assert "no-cache" in preview["Cache-Control"] and "X-Cache" not in preview
+    client.logout()
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_not_found_pages_are_not_cached(client):
+    assert "X-Cache" not in client.get("/tidak-ada-sama-sekali/")
+
+
+def test_gzip_and_identity_are_cached_apart(client):
+    make_article(body="<p>" + "Kalimat panjang yang bisa dimampatkan. " * 200 + "</p>")
+    plain = client.get("/")
+    compressed = client.get("/", HTTP_ACCEPT_ENCODING="gzip")
+    assert compressed["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in client.get("/")
+    assert plain["X-Cache"] == "MISS" and compressed["X-Cache"] == "MISS"
