@@ -13,7 +13,7 @@ VAR := var
 LOCAL_ENV := SECRET_KEY="$${SECRET_KEY:-$$(cat $(VAR)/secret_key)}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" HTTPS="$${HTTPS:-0}"
 
-.PHONY: venv run serve test migrate demo lint clean
+.PHONY: venv run serve test migrate demo lint bench bench-data clean
 
 $(VENV)/.installed: requirements.txt .python-version
 	$(PYTHON) -m venv $(VENV)
@@ -57,3 +57,12 @@ clean:
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Benchmarks (never part of make test): a 100,000-article archive in the configured
+# database, and wrk against gunicorn on PostgreSQL + Redis (see README, "Performance").
+bench-data: venv $(VAR)/secret_key
+	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
+	$(LOCAL_ENV) $(PY) manage.py bench_data $(BENCH_DATA_ARGS)
+
+bench: venv
+	$(PY) -m newsportal.bench
