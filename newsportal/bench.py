@@ -31,9 +31,8 @@ DURATION = os.environ.get("BENCH_DURATION", "8s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 THREADS = 2
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "100000"))
-DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/newsportal_bench")
-)
+# Its own database, never DATABASE_URL: the archive replaces whatever articles it finds.
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/newsportal_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 EDITOR_PASSWORD = "bench-editor-password"
 
