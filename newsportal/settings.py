@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "articles.caching.PublicPageCacheMiddleware",
     # Inside the page cache, so compressed pages are cached compressed.
     "django.middleware.gzip.GZipMiddleware",
+    # A lost database becomes a 503 with Retry-After, not a 500.
+    "newsportal.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,6 +111,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Fail fast when the database is down, so readers get a 503 instead of waiting.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 
 # --- Cache: Redis when REDIS_URL is set (shared by all app servers) ----------
 REDIS_URL = os.environ.get("REDIS_URL", "")
