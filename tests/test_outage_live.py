@@ -1,0 +1,171 @@
+"""Real outages: a throw-away PostgreSQL cluster and Redis, taken down under a running gunicorn.
+
+Needs PostgreSQL's server binaries (initdb, pg_ctl) and redis-server, as on the
+project's machines; skipped with the reason when they are missing.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
+
+pytestmark = pytest.mark.skipif(
+    PG_BIN is None or not shutil.which("redis-server"),
+    reason="needs PostgreSQL server binaries and redis-server",
+)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def as_postgres(args, **kwargs):
+    # PostgreSQL refuses to run as root; CI runs as root.
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    return subprocess.run(prefix + [str(arg) for arg in args], check=True, capture_output=True, **kwargs)
+
+
+class Cluster:
+    def __init__(self, directory):
+        self.directory = directory
+        self.data = directory / "data"
+        self.port = free_port()
+
+    def init(self):
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+        as_postgres([PG_BIN / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync"])
+
+    def start(self):
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        as_postgres(
+            [PG_BIN / "pg_ctl", "-D", self.data, "-o", options, "-l", self.directory / "log", "-w", "start"]
+        )
+
+    def stop(self):
+        as_postgres([PG_BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop"])
+
+    @property
+    def url(self):
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+
+def get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=15) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+@pytest.fixture(scope="module")
+def stack():
+    # Not pytest's tmp_path: its parents are private to root, and PostgreSQL runs as postgres.
+    base = Path(tempfile.mkdtemp(prefix="newsportal-outage-"))
+    os.chmod(base, 0o755)
+    cluster = Cluster(base / "pg")
+    cluster.init()
+    cluster.start()
+    redis_port = free_port()
+    redis = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    web_port = free_port()
+    env = {
+        "PATH": os.environ["PATH"],
+        "DATABASE_URL": cluster.url,
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "SECRET_KEY": "outage-test-secret-key-0123456789-abcdefghijklmnop",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "HTTPS": "0",
+        "PORT": str(web_port),
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+        "VAR_DIR": str(base / "var"),
+    }
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*manage, "load_demo", "--force", "-v", "0"], cwd=ROOT, env=env, check=True)
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(
+        [gunicorn, "--config", "newsportal/gunicorn.conf.py"], cwd=ROOT, env=env, stderr=subprocess.PIPE
+    )
+    base_url = f"http://127.0.0.1:{web_port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base_url + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield {"url": base_url, "cluster": cluster, "redis": redis, "redis_port": redis_port, "server": server}
+    server.terminate()
+    server.wait(timeout=20)
+    redis.kill()
+    try:
+        cluster.stop()
+    except subprocess.CalledProcessError:
+        pass
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_redis_down_the_site_renders_uncached_then_caches_again(stack):
+    url = stack["url"]
+    assert get(url + "/")[0] == 200
+    stack["redis"].kill()
+    stack["redis"].wait()
+    for path in ["/", "/internasional/", "/halaman/tentang-kami/"]:
+        status, headers, _ = get(url + path)
+        assert status == 200, path
+        assert "X-Cache" not in headers
+    stack["redis"] = subprocess.Popen(
+        ["redis-server", "--port", str(stack["redis_port"]), "--bind", "127.0.0.1", "--save", ""],
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)
+    get(url + "/")
+    assert get(url + "/")[1].get("X-Cache") == "HIT"
+
+
+def test_database_down_serves_cached_pages_503_elsewhere_and_recovers(stack):
+    url = stack["url"]
+    get(url + "/")
+    assert get(url + "/")[1].get("X-Cache") == "HIT"
+    stack["cluster"].stop()
+    try:
+        status, headers, body = get(url + "/olahraga/")
+        assert status == 503
+        assert headers["Retry-After"] == "30"
+        assert "Layanan sementara tidak tersedia" in body
+        assert get(url + "/")[0] == 200  # already cached: still served
+        assert get(url + "/healthz")[0] == 200
+        assert get(url + "/readyz")[0] == 503
+    finally:
+        stack["cluster"].start()
+    assert get(url + "/olahraga/")[0] == 200  # recovered without a restart
+    assert get(url + "/readyz")[0] == 200
