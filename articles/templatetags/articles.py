@@ -112,3 +112,9 @@ def plain_text(value):
 def site_identity(part="name"):
     """Return the site's name or tagline from settings, for templates rendered without context (500)."""
     return settings.SITE_TAGLINE if part == "tagline" else settings.SITE_NAME
+
+
+@register.filter
+def total_minutes(value):
+    """Return a timedelta as whole minutes (at least 1), for messages such as the login lock-out."""
+    return max(1, round(value.total_seconds() / 60)) if value else 0
