@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import RequestFactory
 from taggit.models import Tag
 
 from articles.models import Article, Author, Correction, Credit, Page, Section, TaggedArticle
@@ -104,9 +105,14 @@ def test_seed_article_is_published_in_timur_tengah_with_its_tags(demo):
     assert "Join now" not in article.body
 
 
+def login(**credentials):
+    # Through the login throttle (django-axes), which needs the request.
+    return authenticate(RequestFactory().post("/admin/login/"), **credentials)
+
+
 def test_demo_users_have_their_roles_and_the_demo_password(demo):
     for username, group in [("editor", "Editor"), ("penulis", "Penulis")]:
-        user = authenticate(username=username, password="newsportal-demo")
+        user = login(username=username, password="newsportal-demo")
         assert user is not None, username
         assert user.is_staff
         assert not user.is_superuser
@@ -119,8 +125,8 @@ def test_reloading_keeps_a_changed_demo_password(demo):
     user.set_password("a-new-password-1")
     user.save()
     load_demo()
-    assert authenticate(username="editor", password="a-new-password-1") is not None
-    assert authenticate(username="editor", password="newsportal-demo") is None
+    assert login(username="editor", password="a-new-password-1") is not None
+    assert login(username="editor", password="newsportal-demo") is None
 
 
 def test_every_navigation_section_and_child_has_two_published_articles(demo):
