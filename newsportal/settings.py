@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "articles.caching.PublicPageCacheMiddleware",
     # Inside the page cache, so compressed pages are cached compressed.
     "django.middleware.gzip.GZipMiddleware",
+    *(["newsportal.db_router.ReplicaReadsMiddleware"] if os.environ.get("DATABASE_REPLICA_URL") else []),
     # A lost database becomes a 503 with Retry-After, not a 500.
     "newsportal.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -118,6 +119,15 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast when the database is down, so readers get a 503 instead of waiting.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+
+# Optional read replica: anonymous public page reads go there, the rest to the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["newsportal.db_router.PrimaryReplicaRouter"]
 
 # --- Cache: Redis when REDIS_URL is set (shared by all app servers) ----------
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -181,6 +191,21 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Media on S3-compatible object storage (django-storages) when a bucket is named;
+# the filesystem under MEDIA_ROOT otherwise.
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            "querystring_auth": False,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
 # Hashed file names may be cached forever by browsers and CDNs.
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 # Uploaded images: refuse anything bigger than this before Pillow opens it.
@@ -259,4 +284,4 @@ LOGGING = {
 
 # --- Media serving: on for the embedded set-up; set SERVE_MEDIA=0 when a web
 # server or object storage serves MEDIA_URL in production.
-SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
+SERVE_MEDIA = env_bool("SERVE_MEDIA", default=not os.environ.get("AWS_STORAGE_BUCKET_NAME"))

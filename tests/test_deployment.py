@@ -1,0 +1,53 @@
+"""Scale-out settings: read replica routing and object storage for media."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from newsportal.db_router import PrimaryReplicaRouter, replica_reads
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_router_reads_from_replica_only_inside_public_requests():
+    router = PrimaryReplicaRouter()
+    assert router.db_for_read(None) == "default"
+    with replica_reads():
+        assert router.db_for_read(None) == "replica"
+        assert router.db_for_write(None) == "default"
+    assert router.db_for_read(None) == "default"
+    assert router.allow_migrate("replica", "articles") is False
+
+
+def settings_value(env, expression):
+    base = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "newsportal.settings",
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "a.example",
+    }
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_replica_url_adds_the_alias_router_and_middleware():
+    env = {"DATABASE_REPLICA_URL": "postgres://reader@replica.internal:5432/newsportal"}
+    assert settings_value(env, "settings.DATABASES['replica']['HOST']") == "replica.internal"
+    assert settings_value(env, "settings.DATABASE_ROUTERS") == "['newsportal.db_router.PrimaryReplicaRouter']"
+    assert "ReplicaReadsMiddleware" in settings_value(env, "settings.MIDDLEWARE")
+
+
+def test_bucket_name_switches_media_to_object_storage():
+    env = {"AWS_STORAGE_BUCKET_NAME": "berita-media", "AWS_S3_ENDPOINT_URL": "https://s3.example.com"}
+    assert settings_value(env, "settings.STORAGES['default']['BACKEND']") == "storages.backends.s3.S3Storage"
+    assert settings_value(env, "settings.SERVE_MEDIA") == "False"
+    assert settings_value({}, "settings.STORAGES['default']['BACKEND']").endswith("FileSystemStorage")
