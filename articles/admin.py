@@ -284,6 +284,9 @@ class ArticleAdmin(admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method != "POST":
             return super().changeform_view(request, object_id, form_url, extra_context)
+        if workflow_action(request.POST) not in (None, "submit") and not self.has_publish_permission(request):
+            # Checked before the form: a writer's crafted button press never gets as far as validation.
+            raise PermissionDenied
         try:
             with reversion.create_revision():
                 reversion.set_user(request.user)
