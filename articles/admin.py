@@ -122,6 +122,20 @@ class PublicationStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AuthorFilter(admin.SimpleListFilter):
+    title = _("author")
+    parameter_name = "author"
+
+    def lookups(self, request, model_admin):
+        credited = Author.objects.filter(credits__isnull=False).distinct().order_by("name")
+        return [(str(author.pk), author.name) for author in credited[:100]]
+
+    def queryset(self, request, queryset):
+        if not (self.value() or "").isdigit():
+            return queryset
+        return queryset.filter(pk__in=Credit.objects.filter(author_id=int(self.value())).values("article_id"))
+
+
 class TagFilter(admin.SimpleListFilter):
     title = _("tag")
     parameter_name = "tag"
@@ -150,7 +164,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "status",
         PublicationStateFilter,
         "section",
-        "credits__author",
+        AuthorFilter,
         TagFilter,
         "published_at",
         "is_featured",
