@@ -118,3 +118,26 @@ def admin_form_data(response, **overrides):
             data.update(field_data(form))
     data.update(overrides)
     return data
+
+
+def ensure_newsroom_groups():
+    """Create the newsroom groups as the data migrations do; a transactional test's flush removes them."""
+    import importlib  # noqa: PLC0415
+
+    from django.contrib.auth.models import Permission  # noqa: PLC0415
+
+    roles = importlib.import_module("articles.migrations.0002_newsroom_groups")
+    editorial = importlib.import_module("articles.migrations.0004_editorial_groups")
+
+    def permissions(pairs):
+        return [Permission.objects.get(content_type__app_label=app, codename=codename) for app, codename in pairs]
+
+    editor_pairs = [
+        (app_label, f"{action}_{model}")
+        for app_label, model in roles.EDITOR_MODELS
+        for action in ("add", "change", "delete", "view")
+    ] + [("articles", "publish_article")] + editorial.EDITOR_PERMISSIONS
+    writer, _ = Group.objects.get_or_create(name=roles.WRITER)
+    writer.permissions.set(permissions(roles.WRITER_PERMISSIONS + editorial.WRITER_PERMISSIONS))
+    editor, _ = Group.objects.get_or_create(name=roles.EDITOR)
+    editor.permissions.set(permissions(editor_pairs))
