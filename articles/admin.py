@@ -285,7 +285,10 @@ class ArticleAdmin(admin.ModelAdmin):
                 elif field != "mark_as_update":
                     yield field
 
-        return [(name, {**options, "fields": list(without_update_box(options["fields"]))}) for name, options in fieldsets]
+        return [
+            (name, {**options, "fields": list(without_update_box(options["fields"]))})
+            for name, options in fieldsets
+        ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -469,7 +472,7 @@ class ArticleAdmin(admin.ModelAdmin):
         if not slugs:
             return _("None: the address has not changed since publication.")
         return format_html(
-            "{}<br><span class=\"help\">{}</span>",
+            '{}<br><span class="help">{}</span>',
             ", ".join(slugs),
             _("Links with these old slugs answer 301 to the current address."),
         )
@@ -770,7 +773,7 @@ class InlineImageAdmin(admin.ModelAdmin):
         ]
 
     def picker_view(self, request):
-        """The editor's "Browse…" window: pick a library image or upload one (CKEditor 4 file-browser protocol)."""
+        """Serve the editor's "Browse…" window: pick or upload a library image (CKEditor 4 file browser)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         can_add = self.has_add_permission(request)

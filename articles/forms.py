@@ -117,6 +117,9 @@ class ArticleAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("headline", "slug", "seo_title"):
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] = "vLargeTextField"
         if "base_version" in self.fields:
             self.fields["base_version"].initial = self.instance.version if self.instance.pk else None
 
@@ -154,8 +157,8 @@ class ArticleAdminForm(forms.ModelForm):
                 '{} <a href="{}?from_version={}&amp;to_version={}">{}</a>',
                 gettext(
                     "{who} saved this article at {time} after you opened it, so your changes were not saved "
-                    "(nothing was overwritten). Your text is still in the form below: compare it with theirs, "
-                    "reload the article and apply your changes again."
+                    "(nothing was overwritten). Your text is still in the form below: compare it with "
+                    "theirs, reload the article and apply your changes again."
                 ).format(who=who, time=f"{when:%H:%M:%S}"),
                 compare_url,
                 base,

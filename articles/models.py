@@ -332,7 +332,9 @@ class Article(models.Model):
         _("SEO title"),
         max_length=200,
         blank=True,
-        help_text=_("Overrides the headline in the page title (the browser tab and search results) and in shares."),
+        help_text=_(
+            "Overrides the headline in the page title (the browser tab and search results) and in shares."
+        ),
     )
     seo_description = models.CharField(
         _("SEO description"), max_length=300, blank=True, help_text=_("Overrides the summary in meta tags.")

@@ -92,7 +92,9 @@ def admin_form_data(response, **overrides):
             value = form[name].value()
             if isinstance(field, forms.FileField):
                 continue
-            if isinstance(field.widget, forms.SplitDateTimeWidget) or isinstance(field, forms.SplitDateTimeField):
+            if isinstance(field.widget, forms.SplitDateTimeWidget) or isinstance(
+                field, forms.SplitDateTimeField
+            ):
                 if value:
                     local = timezone.localtime(value) if hasattr(value, "tzinfo") else value
                     data[f"{key}_0"], data[f"{key}_1"] = f"{local:%Y-%m-%d}", f"{local:%H:%M:%S}"
@@ -130,13 +132,19 @@ def ensure_newsroom_groups():
     editorial = importlib.import_module("articles.migrations.0004_editorial_groups")
 
     def permissions(pairs):
-        return [Permission.objects.get(content_type__app_label=app, codename=codename) for app, codename in pairs]
+        return [
+            Permission.objects.get(content_type__app_label=app, codename=codename) for app, codename in pairs
+        ]
 
-    editor_pairs = [
-        (app_label, f"{action}_{model}")
-        for app_label, model in roles.EDITOR_MODELS
-        for action in ("add", "change", "delete", "view")
-    ] + [("articles", "publish_article")] + editorial.EDITOR_PERMISSIONS
+    editor_pairs = (
+        [
+            (app_label, f"{action}_{model}")
+            for app_label, model in roles.EDITOR_MODELS
+            for action in ("add", "change", "delete", "view")
+        ]
+        + [("articles", "publish_article")]
+        + editorial.EDITOR_PERMISSIONS
+    )
     writer, _ = Group.objects.get_or_create(name=roles.WRITER)
     writer.permissions.set(permissions(roles.WRITER_PERMISSIONS + editorial.WRITER_PERMISSIONS))
     editor, _ = Group.objects.get_or_create(name=roles.EDITOR)

@@ -72,7 +72,9 @@ def test_changelist_filters_by_visibility_tag_author_and_searches_authors(editor
 
 
 @pytest.mark.parametrize("count", [1, 20])
-def test_changelist_query_count_does_not_grow_with_articles(editor_client, editor, count, django_assert_max_num_queries):
+def test_changelist_query_count_does_not_grow_with_articles(
+    editor_client, editor, count, django_assert_max_num_queries
+):
     section = make_section()
     for n in range(count):
         article = make_article(section=section, authors=[make_author()], tags=[f"tag-{n}"])
@@ -101,12 +103,14 @@ def test_body_saved_from_the_admin_is_sanitized_and_feeds_toc_and_reading_time(e
     article = make_article(body="<p>Pendek.</p>")
     url = reverse("admin:articles_article_change", args=[article.pk])
     body = (
-        '<h2 class="x" onclick="evil()">Satu</h2><p>' + "kata " * 450 + '</p><script>alert(1)</script>'
+        '<h2 class="x" onclick="evil()">Satu</h2><p>' + "kata " * 450 + "</p><script>alert(1)</script>"
         '<h2>Dua</h2><p><a href="javascript:alert(1)">tautan</a> <a href="https://example.com">ok</a></p>'
     )
     editor_client.post(url, admin_form_data(editor_client.get(url), body=body))
     article = Article.objects.get(pk=article.pk)
-    assert "<script" not in article.body and "onclick" not in article.body and "javascript:" not in article.body
+    assert (
+        "<script" not in article.body and "onclick" not in article.body and "javascript:" not in article.body
+    )
     assert [text for _level, _id, text in article.outline] == ["Satu", "Dua"]
     assert article.reading_minutes == 3
 
@@ -116,7 +120,10 @@ def test_reworded_headings_keep_their_anchor_through_the_admin_form(editor_clien
     assert [anchor for _l, anchor, _t in article.outline] == ["latar-belakang", "dampak"]
     url = reverse("admin:articles_article_change", args=[article.pk])
     # The editor dropped the ids; one heading is reworded, one is new, one kept.
-    body = "<h2>Latar belakang konflik</h2><p>Satu.</p><h2>Reaksi dunia</h2><p>Baru.</p><h2>Dampak</h2><p>Dua.</p>"
+    body = (
+        "<h2>Latar belakang konflik</h2><p>Satu.</p><h2>Reaksi dunia</h2><p>Baru.</p>"
+        "<h2>Dampak</h2><p>Dua.</p>"
+    )
     editor_client.post(url, admin_form_data(editor_client.get(url), body=body))
     article = Article.objects.get(pk=article.pk)
     assert [(anchor, text) for _l, anchor, text in article.outline] == [
@@ -125,7 +132,9 @@ def test_reworded_headings_keep_their_anchor_through_the_admin_form(editor_clien
         ("dampak", "Dampak"),
     ]
     # Reworded again, in place and without ids: still the first anchor.
-    body = "<h2>Akar konflik</h2><p>Satu.</p><h2>Reaksi dunia</h2><p>Baru.</p><h2>Dampak ekonomi</h2><p>Dua.</p>"
+    body = (
+        "<h2>Akar konflik</h2><p>Satu.</p><h2>Reaksi dunia</h2><p>Baru.</p><h2>Dampak ekonomi</h2><p>Dua.</p>"
+    )
     editor_client.post(url, admin_form_data(editor_client.get(url), body=body))
     article = Article.objects.get(pk=article.pk)
     assert [anchor for _l, anchor, _t in article.outline] == ["latar-belakang", "reaksi-dunia", "dampak"]
@@ -157,7 +166,8 @@ def test_importer_upload_with_a_bad_file_imports_nothing(editor_client):
     good = SimpleUploadedFile("baik.txt", SEED.encode())
     bad = SimpleUploadedFile("rusak.txt", b"\x00\x01\x02binary")
     response = editor_client.post(
-        reverse("admin:articles_article_import"), {"files": [good, bad], "section": section.pk, "status": "draft"}
+        reverse("admin:articles_article_import"),
+        {"files": [good, bad], "section": section.pk, "status": "draft"},
     )
     assert response.context["has_errors"] and "payload" not in response.context
     assert "rusak.txt" in response.content.decode()

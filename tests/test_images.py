@@ -18,13 +18,18 @@ pytestmark = pytest.mark.django_db
 
 
 def png_header_only(width, height):
-    """Return a PNG that claims width x height pixels but holds almost nothing: a decompression bomb's shape."""
+    """Return a PNG claiming width x height pixels but holding almost nothing: a decompression bomb."""
 
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture
@@ -36,7 +41,9 @@ def editor_client():
 
 def post_lead_image(client, article, upload, **overrides):
     url = reverse("admin:articles_article_change", args=[article.pk])
-    data = admin_form_data(client.get(url), **{"lead_image": upload, "lead_image_alt": "Warga mengungsi", **overrides})
+    data = admin_form_data(
+        client.get(url), **{"lead_image": upload, "lead_image_alt": "Warga mengungsi", **overrides}
+    )
     return client.post(url, data)
 
 
@@ -92,7 +99,9 @@ def test_a_good_upload_gets_a_safe_unique_name_and_renditions_used_on_the_page(e
 
 
 def test_renditions_are_made_once_and_reused(editor_client):
-    name = default_storage.save("articles/test/foto.jpg", SimpleUploadedFile("f.jpg", make_png(900, 600, image_format="JPEG")))
+    name = default_storage.save(
+        "articles/test/foto.jpg", SimpleUploadedFile("f.jpg", make_png(900, 600, image_format="JPEG"))
+    )
     first = renditions_create(name)
     stamps = {n: default_storage.get_modified_time(n) for _w, _h, n in first["webp"]}
     again = renditions_create(name)
@@ -109,7 +118,12 @@ def test_image_library_picker_uploads_and_hands_the_image_to_the_editor(client):
     refused = client.post(url, {"image": SimpleUploadedFile("x.png", b"nope"), "alt_text": "Peta"})
     assert refused.status_code == 200 and refused.context["form"].errors["image"]
     response = client.post(
-        url, {"image": SimpleUploadedFile("peta.png", make_png(1000, 500)), "alt_text": "Peta banjir", "caption": "Peta"}
+        url,
+        {
+            "image": SimpleUploadedFile("peta.png", make_png(1000, 500)),
+            "alt_text": "Peta banjir",
+            "caption": "Peta",
+        },
     )
     image = InlineImage.objects.get()
     assert image.width == 1000 and image.renditions["fallback"]
@@ -125,7 +139,12 @@ def test_library_images_in_the_body_get_srcset_and_dimensions(client):
         {"image": SimpleUploadedFile("grafik.png", make_png(1300, 650)), "alt_text": "Grafik harga"},
     )
     image = InlineImage.objects.get()
-    article = make_article(body=f'<p>Teks.</p><figure><img src="{image.image.url}" alt="Grafik harga"><figcaption>Grafik</figcaption></figure>')
+    article = make_article(
+        body=(
+            f'<p>Teks.</p><figure><img src="{image.image.url}" alt="Grafik harga">'
+            "<figcaption>Grafik</figcaption></figure>"
+        )
+    )
     html = client.get(article.get_absolute_url()).content.decode()
     assert 'srcset="' in html and 'width="1300" height="650"' in html and 'loading="lazy"' in html
 

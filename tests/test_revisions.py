@@ -43,7 +43,9 @@ def test_every_admin_save_keeps_a_version_with_user_and_comment(editor_client, e
     assert len(versions) == 2
     assert versions[0].field_dict["headline"] == "Judul ketiga"
     assert versions[0].revision.user == editor
-    assert "Headline" in versions[0].revision.get_comment() or "headline" in versions[0].revision.get_comment()
+    assert (
+        "Headline" in versions[0].revision.get_comment() or "headline" in versions[0].revision.get_comment()
+    )
 
 
 def test_workflow_services_bulk_actions_and_the_importer_keep_versions(editor, tmp_path):
@@ -54,7 +56,9 @@ def test_workflow_services_bulk_actions_and_the_importer_keep_versions(editor, t
     assert comments == ["Featured.", "Published."]
 
     source = tmp_path / "berita.txt"
-    source.write_text("Judul Berita Impor\n\nParagraf pertama berita impor yang cukup panjang.\n", encoding="utf-8")
+    source.write_text(
+        "Judul Berita Impor\n\nParagraf pertama berita impor yang cukup panjang.\n", encoding="utf-8"
+    )
     [result] = services.import_article_files([source], section=make_section())
     [version] = versions_of(result.article)
     assert "berita.txt" in version.revision.get_comment()
@@ -125,7 +129,10 @@ def test_second_of_two_concurrent_saves_is_refused_and_nothing_is_overwritten(ed
     form_one = first.get(change_url(article))
     form_two = second.get(change_url(article))
 
-    assert first.post(change_url(article), admin_form_data(form_one, headline="Versi editor satu")).status_code == 302
+    assert (
+        first.post(change_url(article), admin_form_data(form_one, headline="Versi editor satu")).status_code
+        == 302
+    )
     refused = second.post(change_url(article), admin_form_data(form_two, headline="Versi editor dua"))
     assert refused.status_code == 200
     errors = refused.context["adminform"].form.non_field_errors()
@@ -138,7 +145,10 @@ def test_second_of_two_concurrent_saves_is_refused_and_nothing_is_overwritten(ed
 
     # After reloading, the second editor can save.
     reloaded = second.get(change_url(article))
-    assert second.post(change_url(article), admin_form_data(reloaded, headline="Versi editor dua")).status_code == 302
+    assert (
+        second.post(change_url(article), admin_form_data(reloaded, headline="Versi editor dua")).status_code
+        == 302
+    )
     article.refresh_from_db()
     assert article.headline == "Versi editor dua"
 

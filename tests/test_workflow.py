@@ -243,7 +243,9 @@ def test_updated_time_moves_only_when_marked_as_update(editor_client):
     assert article.headline == "Typo diperbaiki" and article.updated_at is None
 
     response = editor_client.get(change_url(article))
-    editor_client.post(change_url(article), admin_form_data(response, dek="Angka korban direvisi.", mark_as_update="on"))
+    editor_client.post(
+        change_url(article), admin_form_data(response, dek="Angka korban direvisi.", mark_as_update="on")
+    )
     article.refresh_from_db()
     assert article.updated_at is not None and article.is_updated
 
@@ -289,7 +291,9 @@ def test_editor_returns_an_article_to_its_writer(editor_client, writer):
     [("publish_selected", "status", "published"), ("feature_selected", "is_featured", True)],
 )
 def test_bulk_actions_work_for_editors_and_are_refused_for_writers(client, writer, action, field, value):
-    drafts = [make_article(status=Article.Status.DRAFT, published_at=None, created_by=writer) for _ in range(2)]
+    drafts = [
+        make_article(status=Article.Status.DRAFT, published_at=None, created_by=writer) for _ in range(2)
+    ]
     url = reverse("admin:articles_article_changelist")
     data = {"action": action, "_selected_action": [a.pk for a in drafts]}
     client.force_login(writer)
