@@ -1,12 +1,14 @@
+import secrets
 from functools import cached_property
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import Truncator
+from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -27,6 +29,7 @@ RESERVED_SLUGS = frozenset(
         "indeks",
         "media",
         "penulis",
+        "pratinjau",
         "readyz",
         "robots.txt",
         "sitemap.xml",
@@ -171,10 +174,51 @@ class TaggedArticle(TaggedItemBase):
         verbose_name_plural = _("article tags")
 
 
+def image_upload_path(folder, filename):
+    """Return a safe, unique storage name: folder/YYYY/MM/<slugified-name>-<random>.<ext>.
+
+    The random part keeps a second "foto.jpg" from replacing (or being
+    confused with) the first; slugify drops path tricks and odd characters.
+    """
+    path = PurePosixPath(filename.replace("\\", "/"))
+    stem = slugify(path.stem)[:40].strip("-") or "gambar"
+    extension = path.suffix.lower().lstrip(".")
+    extension = {"jpeg": "jpg", "jpe": "jpg"}.get(extension, extension)
+    if extension not in {"jpg", "png", "webp", "gif"}:
+        extension = "jpg"
+    moment = timezone.now()
+    return f"{folder}/{moment:%Y/%m}/{stem}-{secrets.token_hex(4)}.{extension}"
+
+
+def article_image_upload_to(instance, filename):
+    return image_upload_path("articles", filename)
+
+
+def library_image_upload_to(instance, filename):
+    return image_upload_path("library", filename)
+
+
+def new_preview_nonce():
+    return secrets.token_urlsafe(12)
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Return the articles readers may see now: the site's one visibility rule."""
         return self.filter(published_q())
+
+    def owned_by(self, user):
+        """Return the articles user created or is credited on (through their author profile)."""
+        credited = Credit.objects.filter(article=OuterRef("pk"), author__user=user)
+        return self.filter(Q(created_by=user) | Exists(credited))
+
+    def visible_to(self, user):
+        """Return what user may see in the admin or as a preview: all for publishers, own for writers."""
+        if user.has_perm("articles.publish_article"):
+            return self
+        if user.has_perm("articles.change_article") or user.has_perm("articles.view_article"):
+            return self.owned_by(user)
+        return self.none()
 
     def in_section(self, section):
         return self.filter(section_id__in=section.descendant_ids())
@@ -232,7 +276,7 @@ class Article(models.Model):
         blank=True,
         help_text=_("Paragraphs, H2/H3 subheadings, lists, quotes, links and images. Sanitized on save."),
     )
-    lead_image = models.ImageField(_("lead image"), upload_to="articles/%Y/%m/", blank=True)
+    lead_image = models.ImageField(_("lead image"), upload_to=article_image_upload_to, blank=True)
     lead_image_alt = models.CharField(
         _("lead image alt text"),
         max_length=250,
@@ -242,6 +286,9 @@ class Article(models.Model):
     lead_image_caption = models.CharField(_("lead image caption"), max_length=300, blank=True)
     lead_image_credit = models.CharField(
         _("lead image credit"), max_length=120, blank=True, help_text=_("e.g. “Foto: Reuters”.")
+    )
+    lead_image_renditions = models.JSONField(
+        _("lead image renditions"), default=dict, blank=True, editable=False
     )
     section = models.ForeignKey(
         Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="articles"
@@ -285,7 +332,9 @@ class Article(models.Model):
         _("SEO title"),
         max_length=200,
         blank=True,
-        help_text=_("Overrides the headline in <title> and shares."),
+        help_text=_(
+            "Overrides the headline in the page title (the browser tab and search results) and in shares."
+        ),
     )
     seo_description = models.CharField(
         _("SEO description"), max_length=300, blank=True, help_text=_("Overrides the summary in meta tags.")
@@ -301,6 +350,28 @@ class Article(models.Model):
         help_text=_("Shown to readers (with status 410) when the article is withdrawn."),
     )
     import_checksum = models.CharField(max_length=64, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last edited by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Optimistic locking: every save adds one; a save based on an older number is refused.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # Part of every shared preview link; a new value revokes all links given out so far.
+    preview_nonce = models.CharField(max_length=32, default=new_preview_nonce, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     modified_at = models.DateTimeField(_("modified"), auto_now=True)
 
@@ -353,6 +424,12 @@ class Article(models.Model):
         if self.status == self.Status.WITHDRAWN and not self.withdrawn_reason.strip():
             raise ValidationError({"withdrawn_reason": _("Tell readers why the article was withdrawn.")})
 
+    def is_owned_by(self, user):
+        """Return True if user created this article or is credited on it."""
+        if self.created_by_id is not None and self.created_by_id == user.pk:
+            return True
+        return self.credits.filter(author__user=user).exists() if self.pk else False
+
     def is_published(self):
         """Return True if readers can see this article now (mirrors published())."""
         return (
@@ -365,6 +442,10 @@ class Article(models.Model):
         return (
             self.status == self.Status.PUBLISHED and self.published_at is not None and not self.is_published()
         )
+
+    def display_status(self):
+        """Return the status label, with "Scheduled" derived from a future publish time."""
+        return _("Scheduled") if self.is_scheduled() else self.get_status_display()
 
     @property
     def title_for_meta(self):
@@ -454,6 +535,58 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({timezone.localtime(self.published_at):%Y-%m-%d})"
+
+
+class ArticleOldSlug(models.Model):
+    """A slug an article used to have: its old addresses answer 301 to the current one.
+
+    Redirects resolve to the article's get_absolute_url() at request time, so a
+    slug changed twice never makes a chain.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.SlugField(_("old slug"), max_length=200, unique=True)
+    created_at = models.DateTimeField(_("changed"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("old address")
+        verbose_name_plural = _("old addresses")
+
+    def __str__(self):
+        return self.slug
+
+
+class InlineImage(models.Model):
+    """An image in the newsroom's library, inserted into article bodies from the editor."""
+
+    image = models.ImageField(_("image"), upload_to=library_image_upload_to)
+    alt_text = models.CharField(
+        _("alt text"), max_length=250, help_text=_("Describes the image for readers who cannot see it.")
+    )
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    credit = models.CharField(_("credit"), max_length=120, blank=True, help_text=_("e.g. “Foto: Antara”."))
+    width = models.PositiveIntegerField(_("width"), default=0, editable=False)
+    height = models.PositiveIntegerField(_("height"), default=0, editable=False)
+    renditions = models.JSONField(_("renditions"), default=dict, blank=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("library image")
+        verbose_name_plural = _("image library")
+
+    def __str__(self):
+        return self.alt_text or self.image.name
 
 
 class Page(models.Model):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("halaman/<slug:slug>/", views.PageDetailView.as_view(), name="page"),
     path("tag/<slug:slug>/", views.TagDetailView.as_view(), name="tag"),
     path("penulis/<slug:slug>/", views.AuthorDetailView.as_view(), name="author"),
+    path("pratinjau/<str:token>/", views.ArticlePreviewView.as_view(), name="preview"),
     path(
         "<slug:section>/<yyyy:year>/<mm:month>/<mm:day>/<slug:slug>/",
         views.ArticleDetailView.as_view(),

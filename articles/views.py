@@ -1,4 +1,4 @@
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
@@ -7,7 +7,8 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from .models import Article, Author, Page
+from .models import Article, ArticleOldSlug, Author, Page, published_q
+from .previews import article_for_preview_token
 from .sections import section_tree
 
 LATEST_COUNT = 10
@@ -143,11 +144,16 @@ class ArticleDetailView(DetailView):
     context_object_name = "article"
 
     def get_queryset(self):
-        articles = Article.objects.all() if self.can_preview() else Article.objects.published()
-        return articles.for_listing().prefetch_related("corrections")
+        return self.readable_articles().for_listing().prefetch_related("corrections")
 
-    def can_preview(self):
-        return self.request.user.has_perm("articles.change_article")
+    def readable_articles(self):
+        """Return what this request may read: published, plus what the staff user may preview."""
+        user = self.request.user
+        if not user.has_perm("articles.change_article"):
+            return Article.objects.published()
+        # Editors preview everything; writers their own articles.
+        previewable = Article.objects.visible_to(user).values("pk")
+        return Article.objects.filter(published_q() | Q(pk__in=previewable))
 
     def get(self, request, *args, **kwargs):
         try:
@@ -155,7 +161,7 @@ class ArticleDetailView(DetailView):
         except Http404:
             withdrawn = Article.objects.filter(slug=kwargs["slug"], status=Article.Status.WITHDRAWN).first()
             if withdrawn is None:
-                raise
+                return self.old_slug_redirect(kwargs["slug"])
             response = self.response_class(
                 request=request,
                 template="articles/article_withdrawn.html",
@@ -173,6 +179,17 @@ class ArticleDetailView(DetailView):
             add_never_cache_headers(response)
         return response
 
+    def old_slug_redirect(self, slug):
+        """Answer a renamed article's old address with 301 straight to its current one (no chains)."""
+        old = ArticleOldSlug.objects.filter(slug=slug).first()
+        if old is None:
+            raise Http404("No such article.")
+        visible = self.readable_articles() | Article.objects.filter(status=Article.Status.WITHDRAWN)
+        article = visible.select_related("section").filter(pk=old.article_id).first()
+        if article is None:
+            raise Http404("No such article.")
+        return redirect(article.get_absolute_url(), permanent=True)
+
     def get_context_data(self, **kwargs):
         article = self.object
         tree = section_tree(self.request)
@@ -182,6 +199,28 @@ class ArticleDetailView(DetailView):
             breadcrumbs=section.ancestors(include_self=True),
             **kwargs,
         )
+
+
+class ArticlePreviewView(ArticleDetailView):
+    """An unpublished article as readers will see it, through a signed, expiring share link."""
+
+    template_name = "articles/article_detail.html"
+
+    def get(self, request, *args, token, **kwargs):
+        queryset = Article.objects.for_listing().prefetch_related("corrections")
+        article = article_for_preview_token(token, queryset)
+        if article is None or article.status == Article.Status.WITHDRAWN:
+            raise Http404("This preview link is invalid, expired or revoked.")
+        if article.is_published():
+            # Nothing left to preview: the article is public now.
+            return redirect(article.get_absolute_url())
+        self.object = article
+        response = self.render_to_response(self.get_context_data(object=article, is_shared_preview=True))
+        add_never_cache_headers(response)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        # The token must not leak to other sites through the Referer header.
+        response["Referrer-Policy"] = "no-referrer"
+        return response
 
 
 class PageDetailView(DetailView):

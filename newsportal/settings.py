@@ -11,6 +11,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -56,6 +58,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "taggit",
+    # Revisions of articles (history, compare, restore): every save keeps a version.
+    "reversion",
+    # The body's WYSIWYG editor; its JS and CSS ship inside the package (no CDN).
+    "django_prose_editor",
     "axes",
     "articles",
 ]
@@ -99,6 +105,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "articles.context_processors.site",
@@ -208,9 +215,29 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
     }
 # Hashed file names may be cached forever by browsers and CDNs.
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
-# Uploaded images: refuse anything bigger than this before Pillow opens it.
+# Uploads above this size are streamed to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Article images: checked with Pillow before they are stored --------------------
+# Bigger files are refused with a form error before Pillow decodes anything.
+ARTICLES_IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_MB", "10")) * 1024 * 1024
+# Width x height; a larger picture (or a decompression bomb) is refused, so
+# making renditions never needs more than ~200 MB of memory.
+ARTICLES_IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_MEGAPIXELS", "40")) * 1_000_000
+# Responsive renditions made once per upload (WebP plus the original format).
+ARTICLES_RENDITION_WIDTHS = (480, 800, 1200)
+# A shared preview link (/pratinjau/<token>/) works this long, unless revoked.
+ARTICLES_PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_HOURS", "48")) * 3600
+
+# --- Body editor (django-prose-editor): the heading-id extension keeps anchors
+# stable while editors reword subheadings; the server still sanitizes every body.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("articles/admin/heading-id.js")],
+        "extensions": {"HeadingId": html_tags([], {"h2": ["id"], "h3": ["id"]})},
+    },
+]
 
 # --- Security: HTTPS behind a proxy in production ------------------------------
 # HTTPS=0 lets `make serve` run on plain http://127.0.0.1 for local trials.
@@ -232,8 +259,10 @@ X_FRAME_OPTIONS = "DENY"
 # inline scripts anywhere; templates keep JavaScript in static files.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF],
-    "style-src": [CSP.SELF],
+    # The nonce appears in the header only on pages that use it (the admin's
+    # import map for the body editor); public pages, cached or not, have none.
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:", *env_list("CSP_IMG_ORIGINS")],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],

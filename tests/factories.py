@@ -63,3 +63,89 @@ def make_user(*, username=None, group=None, is_superuser=False, password="newspo
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user
+
+
+def make_png(width=64, height=48, *, color=(200, 30, 30), image_format="PNG"):
+    """Return the bytes of a real, small image."""
+    import io  # noqa: PLC0415
+
+    from PIL import Image  # noqa: PLC0415
+
+    output = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(output, format=image_format)
+    return output.getvalue()
+
+
+def admin_form_data(response, **overrides):
+    """Return the POST data a browser would send for the admin change form in response, plus overrides.
+
+    Like a browser it sends every editable field with its current value, and
+    the inline formsets' management forms.
+    """
+    from django import forms  # noqa: PLC0415
+    from django.utils import timezone  # noqa: PLC0415
+
+    def field_data(form, prefix=""):
+        data = {}
+        for name, field in form.fields.items():
+            key = form.add_prefix(name)
+            value = form[name].value()
+            if isinstance(field, forms.FileField):
+                continue
+            if isinstance(field.widget, forms.SplitDateTimeWidget) or isinstance(
+                field, forms.SplitDateTimeField
+            ):
+                if value:
+                    local = timezone.localtime(value) if hasattr(value, "tzinfo") else value
+                    data[f"{key}_0"], data[f"{key}_1"] = f"{local:%Y-%m-%d}", f"{local:%H:%M:%S}"
+                continue
+            if isinstance(field, forms.BooleanField):
+                if value:
+                    data[key] = "on"
+                continue
+            if isinstance(field, forms.ModelMultipleChoiceField):
+                data[key] = [getattr(item, "pk", item) for item in (value or [])]
+                continue
+            data[key] = "" if value is None else getattr(value, "pk", value)
+        return data
+
+    context = response.context
+    data = field_data(context["adminform"].form)
+    for inline in context["inline_admin_formsets"]:
+        formset = inline.formset
+        initial = formset.initial_form_count()
+        data[f"{formset.prefix}-TOTAL_FORMS"] = str(initial)
+        data[f"{formset.prefix}-INITIAL_FORMS"] = str(initial)
+        for form in formset.forms[:initial]:
+            data.update(field_data(form))
+    data.update(overrides)
+    return data
+
+
+def ensure_newsroom_groups():
+    """Create the newsroom groups as the data migrations do; a transactional test's flush removes them."""
+    import importlib  # noqa: PLC0415
+
+    from django.contrib.auth.models import Permission  # noqa: PLC0415
+
+    roles = importlib.import_module("articles.migrations.0002_newsroom_groups")
+    editorial = importlib.import_module("articles.migrations.0004_editorial_groups")
+
+    def permissions(pairs):
+        return [
+            Permission.objects.get(content_type__app_label=app, codename=codename) for app, codename in pairs
+        ]
+
+    editor_pairs = (
+        [
+            (app_label, f"{action}_{model}")
+            for app_label, model in roles.EDITOR_MODELS
+            for action in ("add", "change", "delete", "view")
+        ]
+        + [("articles", "publish_article")]
+        + editorial.EDITOR_PERMISSIONS
+    )
+    writer, _ = Group.objects.get_or_create(name=roles.WRITER)
+    writer.permissions.set(permissions(roles.WRITER_PERMISSIONS + editorial.WRITER_PERMISSIONS))
+    editor, _ = Group.objects.get_or_create(name=roles.EDITOR)
+    editor.permissions.set(permissions(editor_pairs))

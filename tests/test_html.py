@@ -80,3 +80,32 @@ def test_plain_text_separates_blocks():
         plain_text("<h2>Judul</h2><p>Satu <em>dua</em>.</p><ul><li>a</li><li>b</li></ul>")
         == "Judul Satu dua. a b"
     )
+
+
+def test_carry_heading_ids_puts_old_ids_back_on_unchanged_and_reworded_headings():
+    from articles.html import carry_heading_ids, sanitize_body
+
+    previous = sanitize_body("<h2>Satu</h2><p>a</p><h2>Dua</h2><p>b</p><h3>Tiga</h3>")
+    edited = "<h2>Satu yang diubah</h2><p>a</p><h2>Dua</h2><p>b</p><h3>Tiga</h3>"
+    assert sanitize_body(carry_heading_ids(edited, previous)) == (
+        '<h2 id="satu">Satu yang diubah</h2><p>a</p><h2 id="dua">Dua</h2><p>b</p><h3 id="tiga">Tiga</h3>'
+    )
+
+
+def test_carry_heading_ids_gives_inserted_headings_new_ids_and_never_reuses_a_deleted_ones_twice():
+    from articles.html import carry_heading_ids, sanitize_body
+
+    previous = sanitize_body("<h2>Awal</h2><h2>Akhir</h2>")
+    edited = "<h2>Awal</h2><h2>Sisipan baru</h2><h2>Akhir</h2><h2>Awal</h2>"
+    assert sanitize_body(carry_heading_ids(edited, previous)) == (
+        '<h2 id="awal">Awal</h2><h2 id="sisipan-baru">Sisipan baru</h2><h2 id="akhir">Akhir</h2>'
+        '<h2 id="awal-2">Awal</h2>'
+    )
+
+
+def test_carry_heading_ids_keeps_ids_the_editor_kept():
+    from articles.html import carry_heading_ids
+
+    previous = '<h2 id="lama">Lama</h2>'
+    edited = '<h2 id="sengaja">Lama</h2>'
+    assert carry_heading_ids(edited, previous) == edited

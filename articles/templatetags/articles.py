@@ -1,11 +1,15 @@
 from django import template
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
+from ..html import image_sources, responsive_images
 from ..html import plain_text as html_plain_text
-from ..models import Credit
+from ..images import srcset as rendition_srcset
+from ..models import Credit, InlineImage
 
 register = template.Library()
 
@@ -118,3 +122,53 @@ def site_identity(part="name"):
 def total_minutes(value):
     """Return a timedelta as whole minutes (at least 1), for messages such as the login lock-out."""
     return max(1, round(value.total_seconds() / 60)) if value else 0
+
+
+@register.inclusion_tag("includes/picture.html")
+def picture(article, sizes="100vw", eager=False, css_class=""):
+    """Render the lead image as <picture>: WebP and fallback srcsets, width and height against layout shift.
+
+    Uses the renditions stored on the article (no storage or database access);
+    an image without renditions falls back to the original file.
+    """
+    renditions = article.lead_image_renditions or {}
+    fallback = renditions.get("fallback") or []
+    context = {
+        "alt": article.lead_image_alt,
+        "sizes": sizes,
+        "eager": eager,
+        "css_class": css_class,
+        "has_renditions": bool(fallback),
+    }
+    if fallback:
+        middle = fallback[min(1, len(fallback) - 1)]
+        context.update(
+            src=default_storage.url(middle[2]),
+            srcset=rendition_srcset(fallback),
+            webp_srcset=rendition_srcset(renditions.get("webp") or []),
+            fallback_type=renditions.get("fallback_type", ""),
+            width=renditions.get("width"),
+            height=renditions.get("height"),
+        )
+    elif article.lead_image:
+        size = image_size(article.lead_image) or {}
+        context.update(src=article.lead_image.url, width=size.get("width"), height=size.get("height"))
+    return context
+
+
+@register.simple_tag
+def article_body(article):
+    """Return the sanitized body, with srcset, sizes, width and height on images from the library.
+
+    One query finds the library images the body uses. The body was sanitized
+    on save; only attributes made from our own rendition data are added.
+    """
+    body = article.body or ""
+    prefix = default_storage.url("")
+    names = {src[len(prefix) :]: src for src in image_sources(body) if prefix and src.startswith(prefix)}
+    renditions = {}
+    if names:
+        for image in InlineImage.objects.filter(image__in=list(names)).only("image", "renditions"):
+            if image.renditions:
+                renditions[names[image.image.name]] = image.renditions
+    return mark_safe(responsive_images(body, renditions))  # noqa: S308 -- sanitized on save

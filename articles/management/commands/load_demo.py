@@ -28,6 +28,7 @@ from django.utils.text import slugify
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from articles.html import sanitize_body
+from articles.images import renditions_create
 from articles.models import Article, Author, Correction, Page, Section
 from articles.services import article_import_slug
 
@@ -274,6 +275,12 @@ class Command(BaseCommand):
                     ),
                     lead_image_credit=IMAGE_CREDIT,
                 )
+            if article.lead_image and not article.lead_image_renditions:
+                # Responsive sizes, made once; later runs find them on the row.
+                article.refresh_from_db(fields=["lead_image", "lead_image_renditions"])
+                renditions = renditions_create(article.lead_image.name)
+                Article.objects.filter(pk=article.pk).update(lead_image_renditions=renditions)
+                article.lead_image_renditions = renditions
             self.count("images", created)
 
 
