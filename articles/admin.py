@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from reversion.models import Version
 
 from . import services
+from .caching import public_pages_changed
 from .forms import ArticleAdminForm, ArticleImportForm, InlineImageForm, workflow_action
 from .importers import ImportFileError
 from .models import Article, Author, Correction, Credit, InlineImage, Page, Section
@@ -42,8 +43,24 @@ IMPORT_PAYLOAD_SALT = "articles.admin-import"
 IMPORT_PAYLOAD_MAX_AGE = 3600
 
 
+class PublicContentAdmin(admin.ModelAdmin):
+    """Admin for content readers see: every save or delete invalidates the cached public pages."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        public_pages_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        public_pages_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        public_pages_changed()
+
+
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(PublicContentAdmin):
     list_display = ["__str__", "slug", "position", "is_in_navigation"]
     list_editable = ["position", "is_in_navigation"]
     list_filter = ["is_in_navigation", "parent"]
@@ -54,7 +71,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(PublicContentAdmin):
     list_display = ["name", "slug", "user"]
     list_select_related = ["user"]
     search_fields = ["name", "slug", "user__username"]
@@ -148,7 +165,7 @@ class TagFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(PublicContentAdmin):
     form = ArticleAdminForm
     list_display = [
         "headline",
@@ -809,7 +826,7 @@ class InlineImageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(PublicContentAdmin):
     list_display = ["title", "slug", "position", "is_in_footer", "modified_at"]
     list_editable = ["position", "is_in_footer"]
     search_fields = ["title", "body"]

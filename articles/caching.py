@@ -3,13 +3,15 @@
 Every cached page is stored with the content generation it was rendered in.
 Any change readers could see (publish, edit, unpublish, withdraw, a section or
 static page edited) bumps the generation in the shared cache (Redis in
-production), so every app server stops serving the old pages at once. Pages
-also expire after PAGE_CACHE_SECONDS, which is what makes a scheduled article
-appear on cached pages within a minute of its publish time without a cron job.
+production), so every app server stops serving the old pages at once. A page
+also stops being served at the next scheduled publish time (or after
+PAGE_CACHE_SECONDS, whichever comes first): a scheduled article appears on
+cached pages the moment it goes live, without a cron job.
 """
 
 import hashlib
 import logging
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -65,21 +67,30 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
         generation = found.get(GENERATION_KEY, 0)
         entry = found.get(key)
-        if entry is not None and entry[0] == generation:
-            response = entry[1]
+        if entry is not None and entry[0] == generation and time.time() < entry[1]:
+            response = entry[2]
             response["X-Cache"] = "HIT"
             return response
         response = self.get_response(request)
         if self.is_cacheable_response(response):
             self.prepare(response)
             try:
-                cache.set(key, (generation, response), settings.PAGE_CACHE_SECONDS)
+                cache.set(key, (generation, self.expiry(), response), settings.PAGE_CACHE_SECONDS)
             except Exception:  # noqa: BLE001
                 logger.warning("Could not store page in cache", exc_info=True)
             response["X-Cache"] = "MISS"
         else:
             self.mark_private(response)
         return response
+
+    @staticmethod
+    def expiry():
+        """Return when a page rendered now goes stale: at the latest, the next scheduled publication."""
+        from .models import Article
+
+        expires = time.time() + settings.PAGE_CACHE_SECONDS
+        next_publication = Article.objects.next_scheduled_at()
+        return min(expires, next_publication.timestamp()) if next_publication else expires
 
     @staticmethod
     def is_cacheable_request(request):

@@ -220,6 +220,15 @@ class ArticleQuerySet(models.QuerySet):
             return self.owned_by(user)
         return self.none()
 
+    def next_scheduled_at(self):
+        """Return the publish time of the next scheduled article, or None."""
+        return (
+            self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+            .order_by("published_at")
+            .values_list("published_at", flat=True)
+            .first()
+        )
+
     def in_section(self, section):
         return self.filter(section_id__in=section.descendant_ids())
 

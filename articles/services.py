@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from reversion.models import Version
 
+from .caching import public_pages_changed
 from .html import carry_heading_ids, normalize_headings
 from .images import renditions_create
 from .importers import ImportFileError, ParsedArticle, decode_article_file, parse_article
@@ -114,6 +115,7 @@ def _article_write(*, article, by, expected_version, comment, mark_as_update=Fal
             reversion.set_user(by)
         if comment:
             reversion.set_comment(comment)
+        public_pages_changed()
     return article
 
 
@@ -269,6 +271,7 @@ def article_mark_updated(*, article: Article, by: AbstractBaseUser | None) -> Ar
             article.save(update_fields=["updated_at"])
             if by is not None:
                 reversion.set_user(by)
+            public_pages_changed()
     return article
 
 
@@ -415,6 +418,7 @@ def import_article_data(
                 _("Imported from %(files)s.")
                 % {"files": ", ".join(os.path.basename(item.path) for item in pending)}
             )
+            public_pages_changed()
     except IntegrityError as error:
         # Another import or an editor took the same slug between our check and our write.
         raise ImportFileError(

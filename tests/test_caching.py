@@ -79,3 +79,53 @@ def test_gzip_and_identity_are_cached_apart(client):
     assert compressed["Content-Encoding"] == "gzip"
     assert "Content-Encoding" not in client.get("/")
     assert plain["X-Cache"] == "MISS" and compressed["X-Cache"] == "MISS"
+
+
+def test_publishing_through_the_service_invalidates_cached_pages(client, django_capture_on_commit_callbacks):
+    from articles import services
+
+    make_article(headline="Berita Pertama")
+    client.get("/")
+    draft = make_article(headline="Berita Baru Terbit", status="draft")
+    assert b"Berita Baru Terbit" not in client.get("/").content
+    with django_capture_on_commit_callbacks(execute=True):
+        services.article_publish(article=draft, by=None)
+    assert b"Berita Baru Terbit" in client.get("/").content
+
+
+def test_editing_a_section_in_the_admin_invalidates_cached_pages(client, django_capture_on_commit_callbacks):
+    from articles.models import Section
+
+    article = make_article()
+    section = article.section
+    client.get("/")
+    editor = make_user(group="Editor")
+    other = type(client)()
+    other.force_login(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = other.post(
+            f"/admin/articles/section/{section.pk}/change/",
+            {"name": "Rubrik Berganti Nama", "slug": section.slug, "position": 1, "is_in_navigation": "on"},
+        )
+    assert response.status_code == 302
+    assert Section.objects.get(pk=section.pk).name == "Rubrik Berganti Nama"
+    assert b"Rubrik Berganti Nama" in client.get("/").content
+
+
+def test_scheduled_article_appears_on_cached_pages_at_its_publish_time(client):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        make_article(headline="Berita Lama")
+        make_article(headline="Berita Terjadwal", published_at=start + timedelta(seconds=20))
+        assert b"Berita Terjadwal" not in client.get("/").content
+        clock.shift(10)
+        assert client.get("/")["X-Cache"] == "HIT"
+        clock.shift(11)
+        response = client.get("/")
+        assert response["X-Cache"] == "MISS"
+        assert b"Berita Terjadwal" in response.content
