@@ -13,7 +13,7 @@ VAR := var
 LOCAL_ENV := SECRET_KEY="$${SECRET_KEY:-$$(cat $(VAR)/secret_key)}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" HTTPS="$${HTTPS:-0}"
 
-.PHONY: venv run serve test migrate demo lint bench bench-data clean
+.PHONY: venv run serve test migrate demo lint bench bench-data clean loadtest
 
 $(VENV)/.installed: requirements.txt .python-version
 	$(PYTHON) -m venv $(VENV)
@@ -66,3 +66,8 @@ bench-data: venv $(VAR)/secret_key
 
 bench: venv
 	$(PY) -m newsportal.bench
+
+# Load test (never part of make test): 64 readers and an editor publishing through
+# the admin, against gunicorn on PostgreSQL + Redis, 60 s, on 127.0.0.1 only.
+loadtest: venv
+	$(PY) -m newsportal.loadtest

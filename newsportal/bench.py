@@ -8,25 +8,17 @@ request and bytes, cold (every request misses the page cache) and warm, next to
 one static CSS file served by WhiteNoise through the same gunicorn.
 """
 
-import http.cookiejar
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
-import time
-import urllib.parse
 import urllib.request
 from datetime import date
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-HOST = "127.0.0.1"
+from newsportal.stack import Stack
+
 PORT = int(os.environ.get("BENCH_PORT", "8590"))
-BASE = f"http://{HOST}:{PORT}"
 DURATION = os.environ.get("BENCH_DURATION", "8s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 THREADS = 2
@@ -34,7 +26,10 @@ ARTICLES = int(os.environ.get("BENCH_ARTICLES", "100000"))
 # Its own database, never DATABASE_URL: the archive replaces whatever articles it finds.
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/newsportal_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
-EDITOR_PASSWORD = "bench-editor-password"
+EDITOR = ("bench-editor", "bench-editor-password")
+
+stack = Stack(database_url=DATABASE_URL, redis_url=REDIS_URL, port=PORT)
+BASE = stack.base
 
 # Every request gets a unique query string, so it misses the page cache: the cold figure.
 COLD_LUA = """
@@ -47,109 +42,22 @@ end
 """
 
 
-def env():
-    return {
-        **os.environ,
-        "DATABASE_URL": DATABASE_URL,
-        "REDIS_URL": REDIS_URL,
-        "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
-        "ALLOWED_HOSTS": HOST,
-        "HTTPS": "0",
-        "DEBUG": "0",
-        "PORT": str(PORT),
-        "QUERY_COUNT_HEADER": "1",
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-    }
-
-
-def manage(*args, capture=False):
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env(), check=True, text=True, capture_output=capture
-    )
-    return result.stdout if capture else None
-
-
-def prepare_database():
-    parts = urllib.parse.urlsplit(DATABASE_URL)
-    name = parts.path.lstrip("/")
-    exists = subprocess.run(
-        ["psql", "-h", parts.hostname, "-U", parts.username or "postgres", "-Atc",
-         f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    if not exists:
-        subprocess.run(
-            ["createdb", "-h", parts.hostname, "-U", parts.username or "postgres", name], check=True
-        )
-    manage("migrate", "--noinput", "-v", "0")
+def prepare():
+    stack.create_database()
     count = int(
-        manage(
+        stack.manage(
             "shell", "-c", "from articles.models import Article; print(Article.objects.count())", capture=True
         )
-        .strip()
-        .splitlines()[-1]
     )
     if count < ARTICLES:
         print(f"Generating {ARTICLES:,} articles (once; reused by later runs)...", flush=True)
-        manage("bench_data", "--replace", "--articles", str(ARTICLES))
-    manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth.models import Group, User\n"
-        "u, _ = User.objects.get_or_create(username='bench-editor', defaults={'is_staff': True})\n"
-        f"u.set_password('{EDITOR_PASSWORD}'); u.save(); u.groups.add(Group.objects.get(name='Editor'))",
-    )
-    manage("collectstatic", "--noinput", "-v", "0")
+        stack.manage("bench_data", "--replace", "--articles", str(ARTICLES))
+    stack.ensure_editor(*EDITOR)
 
 
-def start_gunicorn():
-    process = subprocess.Popen(
-        [str(Path(PYTHON).parent / "gunicorn"), "--config", "newsportal/gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{BASE}/healthz", timeout=1)
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start:\n" + process.stderr.read().decode())
-
-
-def fetch(path, opener=None):
-    opener = opener or urllib.request.build_opener()
-    with opener.open(BASE + path, timeout=30) as response:
-        body = response.read()
-        return body, response.headers
-
-
-def admin_session():
-    """Log in as an editor and return the session cookie header for wrk."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    body, _headers = fetch("/admin/login/", opener)
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
-    data = urllib.parse.urlencode(
-        {
-            "username": "bench-editor",
-            "password": EDITOR_PASSWORD,
-            "csrfmiddlewaretoken": token,
-            "next": "/admin/",
-        }
-    ).encode()
-    request = urllib.request.Request(
-        BASE + "/admin/login/", data=data, headers={"Referer": BASE + "/admin/login/"}
-    )
-    opener.open(request, timeout=30).read()
-    cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
-    if "sessionid" not in cookies:
-        raise SystemExit("Could not log in to the admin as bench-editor.")
-    return cookies
+def fetch(path):
+    body, headers = stack.get(path)
+    return body.encode(), headers
 
 
 def first_link(path, pattern):
@@ -223,34 +131,23 @@ def page_facts(path, cookie=None):
 
 
 def flush_cache():
-    manage("shell", "-c", "from django.core.cache import cache; cache.clear()")
-
-
-def worker_memory(master_pid):
-    """Return the peak resident memory (MB) of each gunicorn worker."""
-    children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout.split()
-    peaks = []
-    for pid in children:
-        status = Path(f"/proc/{pid}/status").read_text()
-        peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
-    return peaks
+    stack.manage("shell", "-c", "from django.core.cache import cache; cache.clear()")
 
 
 def main():
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
-    prepare_database()
-    server = start_gunicorn()
+    prepare()
+    stack.start(QUERY_COUNT_HEADER="1")
     try:
-        run(server)
+        run()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stack.stop()
 
 
-def run(server):
+def run():
     urls = discover_urls()
-    cookie = admin_session()
+    cookie = stack.login(*EDITOR).cookie_header()
     static_path = first_link("/", r'href="(/static/css/[^"]+\.css)"')
     print(
         f"\nnewsportal bench: {ARTICLES:,} articles, gunicorn {CONNECTIONS} connections, {DURATION} per run\n"
@@ -280,7 +177,7 @@ def run(server):
             f"{warm['rps'] / static['rps']:10.0%} {cold['rps'] / static['rps']:10.0%} "
             f"{queries:>7} {size:8,} {cold['errors'] + warm['errors']:7}"
         )
-    memory = worker_memory(server.pid)
+    memory = stack.worker_peak_memory_mb()
     print(f"\npeak memory per gunicorn worker: {', '.join(f'{mb:.0f} MB' for mb in memory)}")
 
 

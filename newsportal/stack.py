@@ -1,0 +1,224 @@
+"""The production stack on this machine, for make bench and make loadtest.
+
+gunicorn with the checked-in config, DEBUG off, on its own PostgreSQL database
+and Redis database, always bound to 127.0.0.1.
+"""
+
+import http.cookiejar
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+HOST = "127.0.0.1"
+
+
+class Stack:
+    def __init__(self, *, database_url, redis_url, port):
+        self.database_url = database_url
+        self.redis_url = redis_url
+        self.port = port
+        self.base = f"http://{HOST}:{port}"
+        self.server = None
+
+    def env(self, **extra):
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "SECRET_KEY": "local-stack-secret-key-not-for-production-0123456789",
+            "ALLOWED_HOSTS": HOST,
+            "HTTPS": "0",
+            "DEBUG": "0",
+            "PORT": str(self.port),
+            "GUNICORN_ACCESS_LOG": "/dev/null",
+            **extra,
+        }
+
+    def manage(self, *args, capture=False):
+        result = subprocess.run(
+            [PYTHON, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env(),
+            check=True,
+            text=True,
+            capture_output=capture,
+        )
+        return result.stdout.strip().splitlines()[-1] if capture else None
+
+    def create_database(self):
+        parts = urllib.parse.urlsplit(self.database_url)
+        name, user = parts.path.lstrip("/"), parts.username or "postgres"
+        query = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"
+        found = subprocess.run(
+            ["psql", "-h", parts.hostname, "-U", user, "-Atc", query],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        if not found:
+            subprocess.run(["createdb", "-h", parts.hostname, "-U", user, name], check=True)
+        self.manage("migrate", "--noinput", "-v", "0")
+        self.manage("collectstatic", "--noinput", "-v", "0")
+
+    def ensure_editor(self, username, password):
+        self.manage(
+            "shell",
+            "-c",
+            "from django.contrib.auth.models import Group, User\n"
+            f"u, _ = User.objects.get_or_create(username='{username}', defaults={{'is_staff': True}})\n"
+            f"u.set_password('{password}'); u.save(); u.groups.add(Group.objects.get(name='Editor'))",
+        )
+
+    def start(self, **extra_env):
+        self.server = subprocess.Popen(
+            [str(Path(PYTHON).parent / "gunicorn"), "--config", "newsportal/gunicorn.conf.py"],
+            cwd=ROOT,
+            env=self.env(**extra_env),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{self.base}/healthz", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.server.kill()
+        raise SystemExit("gunicorn did not start:\n" + self.server.stderr.read().decode())
+
+    def stop(self):
+        if self.server:
+            os.killpg(self.server.pid, signal.SIGTERM)
+            self.server.wait(timeout=30)
+
+    def worker_peak_memory_mb(self):
+        children = subprocess.run(
+            ["pgrep", "-P", str(self.server.pid)], capture_output=True, text=True
+        ).stdout
+        peaks = []
+        for pid in children.split():
+            status = Path(f"/proc/{pid}/status").read_text()
+            peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
+        return peaks
+
+    def get(self, path, opener=None):
+        opener = opener or urllib.request.build_opener()
+        with opener.open(self.base + path, timeout=30) as response:
+            return response.read().decode(), response.headers
+
+    def login(self, username, password):
+        """Log in to the admin; return a Browser holding the session."""
+        browser = Browser(self)
+        page = browser.get("/admin/login/")
+        form = parse_form(page)
+        fields = {**form, "username": username, "password": password, "next": "/admin/"}
+        browser.post("/admin/login/", fields)
+        if "sessionid" not in browser.cookie_header():
+            raise SystemExit(f"Could not log in to the admin as {username}.")
+        return browser
+
+
+class Browser:
+    """A tiny cookie-keeping HTTP client that submits forms the way a browser does."""
+
+    def __init__(self, stack):
+        self.stack = stack
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect())
+
+    def get(self, path):
+        with self.opener.open(self.stack.base + path, timeout=30) as response:
+            return response.read().decode()
+
+    def post(self, path, fields):
+        data = urllib.parse.urlencode(fields, doseq=True).encode()
+        request = urllib.request.Request(
+            self.stack.base + path, data=data, headers={"Referer": self.stack.base + path}
+        )
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def cookie_header(self):
+        return "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.jar)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+    def http_error_302(self, req, fp, code, msg, headers):
+        return fp
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_302
+
+
+class FormParser(HTMLParser):
+    """Collect the fields of the first POST form, with the values a browser would submit."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.fields, self.in_form, self.textarea, self.select = [], False, None, None
+        self.done = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if self.done:
+            return
+        if tag == "form" and attrs.get("method", "").lower() == "post":
+            self.in_form = True
+        if not self.in_form or "name" not in attrs and tag not in ("option",):
+            return
+        if tag == "input":
+            kind = attrs.get("type", "text")
+            if kind in ("submit", "button", "file", "image", "reset"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.fields.append((attrs["name"], attrs.get("value", "on" if kind == "checkbox" else "")))
+        elif tag == "textarea":
+            self.textarea = [attrs["name"], ""]
+        elif tag == "select":
+            self.select = [attrs["name"], None, None]
+        elif tag == "option" and self.select is not None:
+            if self.select[2] is None:
+                self.select[2] = attrs.get("value", "")
+            if "selected" in attrs:
+                self.select[1] = attrs.get("value", "")
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self.textarea is not None:
+            self.fields.append(tuple(self.textarea))
+            self.textarea = None
+        elif tag == "select" and self.select is not None:
+            name, selected, _first = self.select
+            if selected is not None:
+                self.fields.append((name, selected))
+            self.select = None
+        elif tag == "form" and self.in_form:
+            self.in_form, self.done = False, True
+
+
+def parse_form(html):
+    parser = FormParser()
+    parser.feed(html)
+    fields = {}
+    for name, value in parser.fields:
+        fields.setdefault(name, []).append(value)
+    return {name: values if len(values) > 1 else values[0] for name, values in fields.items()}
