@@ -30,7 +30,20 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 # Ids the page itself uses; a heading must not take them.
-RESERVED_IDS = frozenset({"konten", "navigasi", "daftar-isi", "ralat", "cari", "main", "content"})
+RESERVED_IDS = frozenset(
+    {
+        "konten",
+        "navigasi",
+        "daftar-isi",
+        "ralat",
+        "cari",
+        "main",
+        "content",
+        "baca-juga",
+        "terpopuler",
+        "site-search-q",
+    }
+)
 WORDS_PER_MINUTE = 200
 
 HEADING_RE = re.compile(r"<(h[234])(?: id=\"([^\"]*)\")?>(.*?)</\1>", re.DOTALL)

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Full-text search fields and indexes; harmless on SQLite, where search falls back (search.py).
+    "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "taggit",
     "articles",
 ]
@@ -170,6 +173,14 @@ X_FRAME_OPTIONS = "DENY"
 # --- Site identity (shown in the masthead, feeds and metadata) ------------------
 SITE_NAME = os.environ.get("SITE_NAME", "Newsportal")
 SITE_TAGLINE = os.environ.get("SITE_TAGLINE", "Berita terpercaya, cepat dan jernih")
+
+# --- Search: the PostgreSQL text-search configuration for article text --------
+# It must fit the language the articles are written in: PostgreSQL ships
+# "indonesian" (Snowball: "menyerang", "serangan" -> "serang") and "english".
+# Changing it takes effect at the next `migrate`, which re-indexes (search.py).
+ARTICLES_SEARCH_CONFIG = os.environ.get(
+    "SEARCH_CONFIG", {"id": "indonesian", "en": "english"}.get(LANGUAGE_CODE, "simple")
+)
 
 # --- Tags ----------------------------------------------------------------------
 TAGGIT_CASE_INSENSITIVE = True
