@@ -198,13 +198,15 @@ class ArticleQuerySet(models.QuerySet):
         start = timezone.make_aware(datetime.combine(day, time.min))
         return self.filter(published_at__gte=start, published_at__lt=start + timedelta(days=1))
 
-    def related_to(self, article):
+    def related_to(self, article, *, section=None):
         """Rank other articles by shared tags, then same section, then same top-level section.
 
         Articles with nothing in common are left out; the article itself never appears.
+        Pass the article's section from sections.section_tree() to spare the queries
+        that walk the section tree.
         """
         tag_ids = [tag.pk for tag in article.tags.all()]
-        section = article.section
+        section = section or article.section
         root = section.ancestors(include_self=True)[0]
         family_ids = root.descendant_ids()
         return (

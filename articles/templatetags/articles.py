@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from .. import seo
 from ..html import plain_text as html_plain_text
 from ..models import Article, Credit
+from ..sections import section_tree
 
 register = template.Library()
 
@@ -189,12 +190,13 @@ MOST_READ_PERIODS = {"day": 24, "week": 24 * 7}
 MOST_READ_CACHE_SECONDS = 300
 
 
-@register.inclusion_tag("includes/related_articles.html")
-def related_articles(article):
-    """ "Baca juga": other published articles sharing tags, then the section."""
+@register.inclusion_tag("includes/related_articles.html", takes_context=True)
+def related_articles(context, article):
+    """Return "Baca juga": other published articles sharing tags, then the section."""
+    section = section_tree(context.get("request")).by_id.get(article.section_id)
     related = list(
         Article.objects.published()
-        .related_to(article)
+        .related_to(article, section=section)
         .select_related("section", "section__parent")[:RELATED_COUNT]
     )
     return {"articles": related}
