@@ -1,4 +1,4 @@
-"""The web's own checkers, driven from Python: used by tests/test_audit.py (make test) and tests/audit_site.py.
+"""The web's own checkers, driven from Python, for tests/test_audit.py (make test) and tests/audit_site.py.
 
 - the W3C Nu HTML Checker (npm vnu-jar, run with the machine's java),
 - axe-core (npm) injected into Debian's Chromium through Playwright,
@@ -54,7 +54,7 @@ def fetch(url, *, data=None):
 
 
 def audit_pages(base_url):
-    """Return {name: path} of the pages the issue names: home, section, seed article, tag, author, search, index."""
+    """Return {name: path} of the audited pages: home, section, seed article, tag, author, search, index."""
     articles_sitemap = fetch(urljoin(base_url, "/sitemap-articles.xml")).decode()
     seed = next(
         (loc for loc in re.findall(r"<loc>([^<]+)</loc>", articles_sitemap) if SEED_SLUG in loc),
@@ -88,7 +88,16 @@ def feed_paths(pages):
 def vnu_errors(paths):
     """Check HTML files in one JVM run; return {file name: ["line N: message", ...]} for files with errors."""
     result = subprocess.run(
-        [JAVA, "-jar", str(VNU_JAR), "--format", "json", "--errors-only", "--exit-zero-always", *map(str, paths)],
+        [
+            JAVA,
+            "-jar",
+            str(VNU_JAR),
+            "--format",
+            "json",
+            "--errors-only",
+            "--exit-zero-always",
+            *map(str, paths),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -98,7 +107,9 @@ def vnu_errors(paths):
     for message in report.get("messages", []):
         if message.get("type") in ("error", "non-document-error"):
             name = Path(message.get("url", "").removeprefix("file:")).name
-            errors.setdefault(name, []).append(f"line {message.get('lastLine', '?')}: {message.get('message')}")
+            errors.setdefault(name, []).append(
+                f"line {message.get('lastLine', '?')}: {message.get('message')}"
+            )
     return errors
 
 
@@ -153,7 +164,10 @@ def lighthouse_scores(url):
         key: [
             audit_id
             for audit_id in (ref["id"] for ref in category["auditRefs"] if ref.get("weight"))
-            if (report["audits"][audit_id].get("score") is not None and report["audits"][audit_id]["score"] < 1)
+            if (
+                report["audits"][audit_id].get("score") is not None
+                and report["audits"][audit_id]["score"] < 1
+            )
         ]
         for key, category in report["categories"].items()
     }
