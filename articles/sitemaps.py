@@ -160,6 +160,10 @@ class NewsSitemap(Sitemap):
         for url in urls:
             url["publication_name"] = settings.SITE_NAME
             url["publication_language"] = settings.LANGUAGE_CODE
+            # W3C datetime with the site's offset, to the second: 2026-11-25T17:48:00+07:00.
+            url["publication_date"] = (
+                timezone.localtime(url["item"].published_at).replace(microsecond=0).isoformat()
+            )
         return urls
 
 

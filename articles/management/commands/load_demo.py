@@ -277,7 +277,6 @@ class Command(BaseCommand):
                 )
             self.count("images", created)
 
-
     # --- Reads ----------------------------------------------------------------------------
 
     def load_reads(self, articles):
