@@ -1,4 +1,4 @@
-"""Two languages: Indonesian at /, English under /en/, every string translated, a switch that keeps the page."""
+"""Two languages: Indonesian at /, English under /en/, every string translated, a switch that stays put."""
 
 import re
 import shutil
