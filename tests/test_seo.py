@@ -1,4 +1,4 @@
-"""What search engines and social networks read: title, description, canonical, Open Graph, JSON-LD, hreflang."""
+"""What search engines and social networks read: title, description, canonical, OG, JSON-LD, hreflang."""
 
 import json
 import re
