@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
 from django.urls import reverse, translate_url
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -124,8 +125,8 @@ def news_article(request, article, crumbs):
         "description": plain_text(article.description_for_meta),
         "url": page_url,
         "mainEntityOfPage": {"@type": "WebPage", "@id": page_url},
-        "datePublished": article.published_at,
-        "dateModified": modified,
+        "datePublished": _w3c_datetime(article.published_at),
+        "dateModified": _w3c_datetime(modified),
         "author": authors
         or [{"@type": "Organization", "name": settings.SITE_NAME, "url": site_url(request) + "/"}],
         "publisher": organization(request),
@@ -143,6 +144,11 @@ def news_article(request, article, crumbs):
         "@context": "https://schema.org",
         "@graph": [data, breadcrumb_list(request, crumbs, article.headline)],
     }
+
+
+def _w3c_datetime(value):
+    """2026-11-25T17:48:00+07:00: the site's time zone, to the second."""
+    return timezone.localtime(value).replace(microsecond=0).isoformat() if value else None
 
 
 def language_versions(request, *, query=""):

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import urljoin
@@ -138,8 +139,21 @@ def launch_chromium(playwright):
 # --- Lighthouse --------------------------------------------------------------------------------
 
 
-def lighthouse_scores(url):
-    """Run Lighthouse (mobile, its default) on url; return {category: score 0-100}."""
+def lighthouse_scores(url, *, attempts=3):
+    """Run Lighthouse (mobile) on url; return ({category: score 0-100}, {category: [audits below 1]}).
+
+    Headless Chrome now and then loses the trace (NO_NAVSTART); such a run is tried again.
+    """
+    for attempt in range(attempts):
+        try:
+            return _lighthouse_run(url)
+        except RuntimeError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(2)
+
+
+def _lighthouse_run(url):
     env = {**os.environ, "CHROME_PATH": CHROMIUM}
     result = subprocess.run(
         [

@@ -5,6 +5,7 @@ import re
 from html import unescape
 
 import pytest
+from django.utils import timezone
 
 from .factories import make_article, make_author, make_section
 
@@ -69,7 +70,8 @@ def test_article_jsonld_is_a_complete_news_article(client, article):
     (news,) = objects["NewsArticle"]
     url = f"http://testserver{article.get_absolute_url()}"
     assert news["headline"] == article.headline
-    assert news["datePublished"].startswith(article.published_at.isoformat()[:16])
+    assert news["datePublished"] == timezone.localtime(article.published_at).replace(microsecond=0).isoformat()
+    assert news["datePublished"].endswith("+07:00")
     assert news["dateModified"]
     assert news["author"] == [
         {"@type": "Person", "name": "Rina Wulandari", "url": "http://testserver/penulis/rina-wulandari/"}
