@@ -233,12 +233,17 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_listing(self):
         """Load what an article card shows, in a fixed number of queries."""
-        return self.select_related("section", "section__parent").prefetch_related(
-            Prefetch(
-                "credits",
-                queryset=Credit.objects.select_related("author").order_by("position", "pk"),
-            ),
-            "tags",
+        # The search document is for the database's eyes only; don't ship it to Python.
+        return (
+            self.defer("search_vector")
+            .select_related("section", "section__parent")
+            .prefetch_related(
+                Prefetch(
+                    "credits",
+                    queryset=Credit.objects.select_related("author").order_by("position", "pk"),
+                ),
+                "tags",
+            )
         )
 
 

@@ -70,7 +70,9 @@ def test_article_jsonld_is_a_complete_news_article(client, article):
     (news,) = objects["NewsArticle"]
     url = f"http://testserver{article.get_absolute_url()}"
     assert news["headline"] == article.headline
-    assert news["datePublished"] == timezone.localtime(article.published_at).replace(microsecond=0).isoformat()
+    assert (
+        news["datePublished"] == timezone.localtime(article.published_at).replace(microsecond=0).isoformat()
+    )
     assert news["datePublished"].endswith("+07:00")
     assert news["dateModified"]
     assert news["author"] == [
