@@ -13,7 +13,7 @@ VAR := var
 LOCAL_ENV := SECRET_KEY="$${SECRET_KEY:-$$(cat $(VAR)/secret_key)}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" HTTPS="$${HTTPS:-0}"
 
-.PHONY: venv run serve test migrate demo lint bench bench-data clean loadtest
+.PHONY: venv messages makemessages audit-tools audit run serve test migrate demo lint bench bench-data loadtest clean
 
 $(VENV)/.installed: requirements.txt .python-version
 	$(PYTHON) -m venv $(VENV)
@@ -22,13 +22,35 @@ $(VENV)/.installed: requirements.txt .python-version
 
 venv: $(VENV)/.installed
 
+# Translations: the .po and compiled .mo files are committed; compile again when GNU
+# gettext (msgfmt) is here, so an edited .po always reaches the site.
+messages: venv
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --verbosity 0; \
+	else echo "msgfmt (GNU gettext) not found: using the committed .mo files"; fi
+
+# After changing UI strings: refresh locale/*/LC_MESSAGES/django.po, then translate the new entries.
+makemessages: venv
+	DEBUG=1 $(PY) manage.py makemessages -l id -l en --add-location=file \
+		--ignore=.venv --ignore=node_modules --ignore=tests --ignore=var
+
+# Audit tooling (Nu HTML checker, axe-core, Lighthouse) from package-lock.json. Browsers
+# are never downloaded: Playwright and Lighthouse drive Debian's /usr/bin/chromium.
+node_modules/.installed: package.json package-lock.json
+	PUPPETEER_SKIP_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+audit-tools:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node_modules/.installed; \
+	else echo "npm not found: the HTML and accessibility audit tests will be skipped"; fi
+
 $(VAR)/secret_key:
 	mkdir -p $(VAR)
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 	chmod 600 $@
 
 # Prepare the database and static files the way production runs them.
-migrate: venv $(VAR)/secret_key
+migrate: venv messages $(VAR)/secret_key
 	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
 	$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 
@@ -48,8 +70,14 @@ run: demo
 serve: migrate
 	$(LOCAL_ENV) $(VENV)/bin/gunicorn --config newsportal/gunicorn.conf.py
 
-test: venv
+test: venv messages audit-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The demo site served by gunicorn with DEBUG off, measured by the Nu HTML checker, axe-core
+# (360 and 1280 px), Lighthouse (mobile), feedparser and the sitemaps.org schema. Prints the figures.
+AUDIT_PORT ?= 8410
+audit: demo audit-tools
+	$(LOCAL_ENV) $(PY) -m tests.audit_site --port $(AUDIT_PORT)
 
 clean:
 	rm -rf $(VENV) $(VAR)

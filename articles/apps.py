@@ -1,5 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def sync_search_config(sender, using, **kwargs):
+    """After migrate: make the search triggers index with ARTICLES_SEARCH_CONFIG (search.py)."""
+    from django.db import connections
+
+    from .search import sync_search_config as sync
+
+    sync(connections[using])
 
 
 class ArticlesConfig(AppConfig):
@@ -16,3 +26,4 @@ class ArticlesConfig(AppConfig):
         reversion.register(Credit)
         reversion.register(Correction)
         reversion.register(Article, follow=["credits", "corrections"])
+        post_migrate.connect(sync_search_config, sender=self, dispatch_uid="articles_sync_search_config")

@@ -31,7 +31,20 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 # Ids the page itself uses; a heading must not take them.
-RESERVED_IDS = frozenset({"konten", "navigasi", "daftar-isi", "ralat", "cari", "main", "content"})
+RESERVED_IDS = frozenset(
+    {
+        "konten",
+        "navigasi",
+        "daftar-isi",
+        "ralat",
+        "cari",
+        "main",
+        "content",
+        "baca-juga",
+        "terpopuler",
+        "site-search-q",
+    }
+)
 WORDS_PER_MINUTE = 200
 # How alike a reworded subheading must be to its old text to keep the old id when headings
 # were also added or removed around it (difflib ratio, 0..1).

@@ -1,8 +1,11 @@
 import secrets
+from datetime import datetime, time, timedelta
 from functools import cached_property
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
@@ -19,6 +22,7 @@ from .html import article_outline, plain_text, reading_minutes, sanitize_body, w
 RESERVED_SLUGS = frozenset(
     {
         "admin",
+        "api",
         "cari",
         "en",
         "id",
@@ -33,6 +37,7 @@ RESERVED_SLUGS = frozenset(
         "readyz",
         "robots.txt",
         "sitemap.xml",
+        "sitemap-news.xml",
         "static",
         "tag",
     }
@@ -241,14 +246,57 @@ class ArticleQuerySet(models.QuerySet):
     def latest_first(self):
         return self.order_by("-is_pinned", "-published_at", "-pk")
 
+    def published_on(self, day):
+        """Return the articles published on day (a date), a calendar day in the site's time zone."""
+        start = timezone.make_aware(datetime.combine(day, time.min))
+        return self.filter(published_at__gte=start, published_at__lt=start + timedelta(days=1))
+
+    def related_to(self, article, *, section=None):
+        """Rank other articles by shared tags, then same section, then same top-level section.
+
+        Articles with nothing in common are left out; the article itself never appears.
+        Pass the article's section from sections.section_tree() to spare the queries
+        that walk the section tree.
+        """
+        tag_ids = [tag.pk for tag in article.tags.all()]
+        section = section or article.section
+        root = section.ancestors(include_self=True)[0]
+        family_ids = root.descendant_ids()
+        return (
+            self.exclude(pk=article.pk)
+            .annotate(
+                shared_tags=models.Count("tags", filter=Q(tags__in=tag_ids), distinct=True),
+                same_section=models.Case(
+                    models.When(section_id=section.pk, then=models.Value(2)),
+                    models.When(section_id__in=family_ids, then=models.Value(1)),
+                    default=models.Value(0),
+                ),
+            )
+            .filter(Q(shared_tags__gt=0) | Q(same_section__gt=0))
+            .order_by("-shared_tags", "-same_section", "-published_at", "-pk")
+        )
+
+    def most_read(self, *, since):
+        """Rank articles by reads counted since the given moment, most read first; unread ones left out."""
+        return (
+            self.annotate(reads=models.Sum("read_counts__count", filter=Q(read_counts__hour_at__gte=since)))
+            .filter(reads__gt=0)
+            .order_by("-reads", "-published_at", "-pk")
+        )
+
     def for_listing(self):
         """Load what an article card shows, in a fixed number of queries."""
-        return self.select_related("section", "section__parent").prefetch_related(
-            Prefetch(
-                "credits",
-                queryset=Credit.objects.select_related("author").order_by("position", "pk"),
-            ),
-            "tags",
+        # The search document is for the database's eyes only; don't ship it to Python.
+        return (
+            self.defer("search_vector")
+            .select_related("section", "section__parent")
+            .prefetch_related(
+                Prefetch(
+                    "credits",
+                    queryset=Credit.objects.select_related("author").order_by("position", "pk"),
+                ),
+                "tags",
+            )
         )
 
 
@@ -381,6 +429,9 @@ class Article(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     # Part of every shared preview link; a new value revokes all links given out so far.
     preview_nonce = models.CharField(max_length=32, default=new_preview_nonce, editable=False)
+    # Full-text search document (headline, kicker, tags, summary, body), written by a
+    # PostgreSQL trigger on every insert, update and tag change; NULL on SQLite. See search.py.
+    search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     modified_at = models.DateTimeField(_("modified"), auto_now=True)
 
@@ -394,6 +445,8 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_status_published"),
             models.Index(fields=["section", "status", "-published_at"], name="article_section_published"),
+            # Created on PostgreSQL only (migration 0003_discovery_search).
+            GinIndex(fields=["search_vector"], name="article_search_vector"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -622,3 +675,29 @@ class Page(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:page", kwargs={"slug": self.slug})
+
+
+class ArticleReadCount(models.Model):
+    """How often an article was read in one clock hour: the raw material of "Terpopuler".
+
+    One row per article and hour, incremented atomically in the database, so
+    every app server counts into the same place and concurrent readers lose
+    no counts (services.article_count_read).
+    """
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="read_counts"
+    )
+    hour_at = models.DateTimeField(_("hour"), help_text=_("Start of the clock hour the reads fall in."))
+    count = models.PositiveIntegerField(_("reads"), default=0)
+
+    class Meta:
+        verbose_name = _("read count")
+        verbose_name_plural = _("read counts")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "hour_at"], name="read_count_unique_hour"),
+        ]
+        indexes = [models.Index(fields=["hour_at", "article"], name="read_count_hour")]
+
+    def __str__(self):
+        return f"{self.article_id} @ {self.hour_at:%Y-%m-%d %H:00}: {self.count}"

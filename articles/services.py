@@ -9,7 +9,7 @@ import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -17,6 +17,7 @@ import reversion
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -26,7 +27,16 @@ from .caching import public_pages_changed
 from .html import carry_heading_ids, normalize_headings
 from .images import renditions_create
 from .importers import ImportFileError, ParsedArticle, decode_article_file, parse_article
-from .models import Article, ArticleOldSlug, Author, Credit, InlineImage, Section, new_preview_nonce
+from .models import (
+    Article,
+    ArticleOldSlug,
+    ArticleReadCount,
+    Author,
+    Credit,
+    InlineImage,
+    Section,
+    new_preview_nonce,
+)
 
 PUBLISH_PERMISSION = "articles.publish_article"
 # The article fields a restored version brings back; status and publication times stay as they are.
@@ -604,3 +614,31 @@ def _article_import(*, item, section, tag_names, author_names, status, publish_a
     if tag_names or action == "created":
         article.tags.set(tag_names)
     return ImportResult(item.path, article, action, tuple(item.parsed.stripped_lines))
+
+
+# --- Reads, for "Terpopuler" (SPEC 4) ---------------------------------------------------
+
+
+def article_count_read(*, article_id: int, at: datetime | None = None) -> None:
+    """Add one read to the article's counter for the current clock hour.
+
+    An atomic UPDATE ... SET count = count + 1 in the shared database: no count
+    is lost between concurrent readers or app servers. The first read of an
+    hour creates the row; when two readers race to create it, the unique
+    constraint stops the second, which then increments the row the first made.
+    """
+    hour = (at or timezone.now()).replace(minute=0, second=0, microsecond=0)
+    counters = ArticleReadCount.objects.filter(article_id=article_id, hour_at=hour)
+    if counters.update(count=F("count") + 1):
+        return
+    try:
+        with transaction.atomic():
+            ArticleReadCount.objects.create(article_id=article_id, hour_at=hour, count=1)
+    except IntegrityError:
+        counters.update(count=F("count") + 1)
+
+
+def read_counts_prune(*, older_than: timedelta) -> int:
+    """Delete hourly read counters older than older_than; return how many rows went."""
+    deleted, _by_model = ArticleReadCount.objects.filter(hour_at__lt=timezone.now() - older_than).delete()
+    return deleted

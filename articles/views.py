@@ -1,15 +1,25 @@
+import re
+from datetime import timedelta
+
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
+from .forms import ArticleIndexForm, SearchForm
 from .models import Article, ArticleOldSlug, Author, Page, published_q
 from .previews import article_for_preview_token
+from .search import highlight_results, search_articles
 from .sections import section_tree
+from .services import article_count_read
 
 LATEST_COUNT = 10
 SECTION_BLOCK_COUNT = 4
@@ -225,3 +235,123 @@ class ArticlePreviewView(ArticleDetailView):
 
 class PageDetailView(DetailView):
     model = Page
+
+
+class SearchView(ListView):
+    """/cari/?q=...&section=...&from=YYYY-MM-DD&to=YYYY-MM-DD: ranked, highlighted, published only."""
+
+    template_name = "articles/search.html"
+    paginate_by = 10
+    allow_empty = True
+
+    def get(self, request, *args, **kwargs):
+        self.tree = section_tree(request)
+        self.form = SearchForm(request.GET, sections=self.tree.by_slug)
+        if not self.form.is_valid():
+            self.object_list = Article.objects.none()
+            return self.render_to_response(self.get_context_data(), status=400)
+        self.query = self.form.cleaned_data["q"]
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        data = self.form.cleaned_data
+        return search_articles(
+            Article.objects.published(),
+            query=data["q"],
+            section=data["section"],
+            start=data["start"],
+            end=data["end"],
+        ).for_listing()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(form=self.form, sections=self.tree, **kwargs)
+        if self.form.is_valid() and context["object_list"]:
+            results = highlight_results(context["object_list"], query=self.query)
+            context["object_list"] = context["article_list"] = results
+        data = self.form.cleaned_data if self.form.is_valid() else {}
+        context.update(
+            query=data.get("q", ""),
+            selected_section=data.get("section"),
+            has_filters=bool(data.get("section") or data.get("start") or data.get("end")),
+        )
+        return context
+
+
+class ArticleIndexView(ListView):
+    """/indeks/?date=YYYY-MM-DD&section=slug: every published article of one day, Jakarta time."""
+
+    template_name = "articles/article_index.html"
+    paginate_by = 100
+    allow_empty = True
+
+    def get(self, request, *args, **kwargs):
+        self.tree = section_tree(request)
+        self.today = timezone.localdate()
+        self.form = ArticleIndexForm(request.GET, sections=self.tree.by_slug)
+        if not self.form.is_valid():
+            self.day, self.section = self.today, None
+            self.object_list = Article.objects.none()
+            return self.render_to_response(self.get_context_data(), status=400)
+        self.day = self.form.cleaned_data["date"] or self.today
+        self.section = self.form.cleaned_data["section"]
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        articles = Article.objects.published().published_on(self.day)
+        if self.section is not None:
+            articles = articles.in_section(self.section)
+        return articles.for_listing().order_by("-published_at", "-pk")
+
+    def get_context_data(self, **kwargs):
+        previous_day = self.day - timedelta(days=1)
+        next_day = self.day + timedelta(days=1)
+        context = super().get_context_data(
+            form=self.form,
+            day=self.day,
+            today=self.today,
+            is_today=self.day == self.today,
+            previous_day=previous_day if previous_day.year >= 1900 else None,
+            next_day=next_day if next_day <= self.today else None,
+            section=None,
+            index_section=self.section,
+            sections=self.tree,
+            **kwargs,
+        )
+        # The canonical address names the day (unless today), the section and the page.
+        canonical = QueryDict(mutable=True)
+        if self.day != self.today:
+            canonical["date"] = self.day.isoformat()
+        if self.section is not None:
+            canonical["section"] = self.section.slug
+        page_obj = context.get("page_obj")
+        if page_obj is not None and page_obj.number > 1:
+            canonical["page"] = page_obj.number
+        context["canonical_query"] = canonical.urlencode()
+        return context
+
+
+# Crawlers, link previewers and audit tools fetch pages but are not readers.
+BOT_USER_AGENT_RE = re.compile(
+    r"bot|crawl|spider|slurp|preview|facebookexternalhit|lighthouse|headless|python|curl|wget|httpclient",
+    re.IGNORECASE,
+)
+
+
+@csrf_exempt  # Sent by navigator.sendBeacon from cached pages, which carry no CSRF token; it only counts.
+@require_POST
+@never_cache
+def read_beacon(request):
+    """Count one read of a published article: the beacon static/js/site.js sends from article pages."""
+    user_agent = request.headers.get("User-Agent", "")
+    if not user_agent or BOT_USER_AGENT_RE.search(user_agent):
+        return HttpResponse(status=204)
+    if request.headers.get("Sec-Purpose", "").startswith("prefetch"):
+        return HttpResponse(status=204)
+    raw_id = request.POST.get("article", "")
+    if not raw_id.isascii() or not raw_id.isdigit() or len(raw_id) > 18:
+        return HttpResponseBadRequest("article must be an article id")
+    article_id = int(raw_id)
+    if not Article.objects.published().filter(pk=article_id).exists():
+        raise Http404("No such published article.")
+    article_count_read(article_id=article_id)
+    return HttpResponse(status=204)

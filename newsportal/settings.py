@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Full-text search fields and indexes; harmless on SQLite, where search falls back (search.py).
+    "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "taggit",
     # Revisions of articles (history, compare, restore): every save keeps a version.
     "reversion",
@@ -141,8 +144,11 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, answering "miss" instead of failing while Redis is down.
+            "BACKEND": "newsportal.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            # Give up quickly on a dead Redis: readers wait for pages, not for timeouts.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "newsportal"),
         }
     }
@@ -275,6 +281,14 @@ SECURE_CSP = {
 # --- Site identity (shown in the masthead, feeds and metadata) ------------------
 SITE_NAME = os.environ.get("SITE_NAME", "Newsportal")
 SITE_TAGLINE = os.environ.get("SITE_TAGLINE", "Berita terpercaya, cepat dan jernih")
+
+# --- Search: the PostgreSQL text-search configuration for article text --------
+# It must fit the language the articles are written in: PostgreSQL ships
+# "indonesian" (Snowball: "menyerang", "serangan" -> "serang") and "english".
+# Changing it takes effect at the next `migrate`, which re-indexes (search.py).
+ARTICLES_SEARCH_CONFIG = os.environ.get(
+    "SEARCH_CONFIG", {"id": "indonesian", "en": "english"}.get(LANGUAGE_CODE, "simple")
+)
 
 # --- Tags ----------------------------------------------------------------------
 TAGGIT_CASE_INSENSITIVE = True

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -367,8 +368,10 @@ def test_list_pages_run_a_bounded_number_of_queries(client, django_assert_max_nu
     parent, articles = populate(count, tags_each)
     author_slug = articles[0].credits.first().author.slug
     tag_slug = articles[0].tags.first().slug
-    for url in ["/", parent.get_absolute_url(), f"/tag/{tag_slug}/", f"/penulis/{author_slug}/"]:
-        measure(client, url, django_assert_max_num_queries, 12)
+    # The home page also ranks Terpopuler (two queries, cached for a few minutes in production).
+    limits = {"/": 14, parent.get_absolute_url(): 12, f"/tag/{tag_slug}/": 12, f"/penulis/{author_slug}/": 12}
+    for url, limit in limits.items():
+        measure(client, url, django_assert_max_num_queries, limit)
 
 
 @pytest.mark.parametrize(("count", "tags_each"), [(5, 1), (50, 5)])
@@ -376,7 +379,8 @@ def test_article_page_runs_a_bounded_number_of_queries(
     client, django_assert_max_num_queries, count, tags_each
 ):
     _parent, articles = populate(count, tags_each)
-    measure(client, articles[-1].get_absolute_url(), django_assert_max_num_queries, 8)
+    # 8 for the article itself, plus previous/next (2), Baca juga (1) and Terpopuler (2).
+    measure(client, articles[-1].get_absolute_url(), django_assert_max_num_queries, 13)
 
 
 def test_home_query_count_does_not_grow_with_articles(client, django_assert_num_queries):
@@ -387,6 +391,7 @@ def test_home_query_count_does_not_grow_with_articles(client, django_assert_num_
     with CaptureQueriesContext(connection) as small:
         client.get("/")
     populate(50, 5)
+    cache.clear()  # Terpopuler's ranking is cached; measure both requests cold.
     with CaptureQueriesContext(connection) as large:
         client.get("/")
     assert len(large.captured_queries) == len(small.captured_queries)

@@ -1,15 +1,23 @@
+from datetime import timedelta
+
 from django import template
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.storage import default_storage
+from django.db.models import Q
+from django.http import QueryDict
+from django.urls import translate_url
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from .. import seo
 from ..html import image_sources, responsive_images
 from ..html import plain_text as html_plain_text
 from ..images import srcset as rendition_srcset
-from ..models import Credit, InlineImage
+from ..models import Article, Credit, InlineImage
+from ..sections import section_tree
 
 register = template.Library()
 
@@ -17,7 +25,7 @@ register = template.Library()
 READER_DATETIME_FORMAT = "l, j F Y H:i T"
 # "25 Nov 2026 17:48 WIB": for cards and lists, where the weekday is noise.
 SHORT_DATETIME_FORMAT = "j M Y H:i T"
-TIME_FORMATS = {"full": READER_DATETIME_FORMAT, "short": SHORT_DATETIME_FORMAT}
+TIME_FORMATS = {"full": READER_DATETIME_FORMAT, "short": SHORT_DATETIME_FORMAT, "time": "H:i T"}
 
 
 @register.simple_tag
@@ -43,17 +51,28 @@ def absolute_url(context, location):
     return request.build_absolute_uri(location)
 
 
+def canonical_query(context):
+    """Return the query string that belongs to this page's canonical address ("" for none).
+
+    A view may set canonical_query in the context (the news index does);
+    otherwise it is page=N beyond the first page of a list.
+    """
+    if context.get("canonical_query") is not None:
+        return context["canonical_query"]
+    page_obj = context.get("page_obj")
+    if page_obj is not None and page_obj.number > 1:
+        return f"page={page_obj.number}"
+    return ""
+
+
 @register.simple_tag(takes_context=True)
 def canonical_url(context):
-    """Return this page's canonical URL: its path, plus ?page=N beyond the first page."""
+    """Return this page's canonical URL: its path, plus the canonical query (e.g. ?page=N)."""
     request = context.get("request")
     if request is None:
         return ""
-    location = request.path
-    page_obj = context.get("page_obj")
-    if page_obj is not None and page_obj.number > 1:
-        location = f"{location}?page={page_obj.number}"
-    return request.build_absolute_uri(location)
+    query = canonical_query(context)
+    return request.build_absolute_uri(f"{request.path}?{query}" if query else request.path)
 
 
 @register.simple_tag(takes_context=True)
@@ -172,3 +191,133 @@ def article_body(article):
             if image.renditions:
                 renditions[names[image.image.name]] = image.renditions
     return mark_safe(responsive_images(body, renditions))  # noqa: S308 -- sanitized on save
+
+
+# --- Metadata: JSON-LD, language versions ------------------------------------------------
+
+
+@register.simple_tag(takes_context=True)
+def home_jsonld(context):
+    """Organization and WebSite (with its SearchAction) for the home page."""
+    return seo.jsonld_script(seo.home_graph(context["request"]))
+
+
+@register.simple_tag(takes_context=True)
+def section_jsonld(context, section, crumbs):
+    return seo.jsonld_script(seo.section_graph(context["request"], section, crumbs))
+
+
+@register.simple_tag(takes_context=True)
+def article_jsonld(context, article, crumbs):
+    """NewsArticle and its BreadcrumbList."""
+    return seo.jsonld_script(seo.news_article(context["request"], article, crumbs))
+
+
+@register.simple_tag(takes_context=True)
+def breadcrumbs_jsonld(context, current_name, crumbs=()):
+    request = context["request"]
+    return seo.jsonld_script(
+        {"@context": "https://schema.org", **seo.breadcrumb_list(request, crumbs or [], current_name)}
+    )
+
+
+@register.simple_tag(takes_context=True)
+def language_versions(context):
+    """Return [(code, name, absolute URL)] of this page in each site language (hreflang, language switch)."""
+    request = context.get("request")
+    if request is None:
+        return []
+    return seo.language_versions(request, query=canonical_query(context))
+
+
+@register.simple_tag(takes_context=True)
+def switch_language_url(context, code):
+    """Return this page's address in another language, query string kept, so the reader stays put."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    url = translate_url(request.path, code)
+    query = request.GET.urlencode()
+    return f"{url}?{query}" if query else url
+
+
+# --- Widgets that query: related, most read, previous/next ---------------------------------
+
+RELATED_COUNT = 4
+MOST_READ_COUNT = 5
+MOST_READ_PERIODS = {"day": 24, "week": 24 * 7}
+# Counting happens all the time; ranking is recomputed at most this often (the cache is shared).
+MOST_READ_CACHE_SECONDS = 300
+
+
+@register.inclusion_tag("includes/related_articles.html", takes_context=True)
+def related_articles(context, article):
+    """Return "Baca juga": other published articles sharing tags, then the section."""
+    section = section_tree(context.get("request")).by_id.get(article.section_id)
+    related = list(
+        Article.objects.published()
+        .related_to(article, section=section)
+        .select_related("section", "section__parent")[:RELATED_COUNT]
+    )
+    return {"articles": related}
+
+
+def most_read_ids(period):
+    key = f"articles:most-read:{period}"
+    ids = cache.get(key)
+    if ids is None:
+        since = timezone.now() - timedelta(hours=MOST_READ_PERIODS[period])
+        ids = list(
+            Article.objects.published().most_read(since=since).values_list("pk", flat=True)[:MOST_READ_COUNT]
+        )
+        cache.set(key, ids, MOST_READ_CACHE_SECONDS)
+    return ids
+
+
+def most_read_articles():
+    """Return {"day": [...], "week": [...]}: the most read published articles, in two queries at most."""
+    ids = {period: most_read_ids(period) for period in MOST_READ_PERIODS}
+    wanted = {pk for period_ids in ids.values() for pk in period_ids}
+    by_id = (
+        Article.objects.published().select_related("section", "section__parent").in_bulk(wanted)
+        if wanted
+        else {}
+    )
+    return {period: [by_id[pk] for pk in period_ids if pk in by_id] for period, period_ids in ids.items()}
+
+
+@register.inclusion_tag("includes/most_read.html")
+def most_read(heading_level=2):
+    """Terpopuler: most read in the last 24 hours and 7 days, counted by the read beacon."""
+    lists = most_read_articles()
+    return {"day": lists["day"], "week": lists["week"], "level": heading_level, "sublevel": heading_level + 1}
+
+
+@register.inclusion_tag("includes/article_neighbours.html")
+def section_neighbours(article):
+    """Previous (older) and next (newer) published article in the same section."""
+    if not article.published_at:
+        return {}
+    in_section = Article.objects.published().filter(section_id=article.section_id).exclude(pk=article.pk)
+    moment = article.published_at
+    older = (
+        in_section.filter(Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=article.pk))
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+    newer = (
+        in_section.filter(Q(published_at__gt=moment) | Q(published_at=moment, pk__gt=article.pk))
+        .order_by("published_at", "pk")
+        .first()
+    )
+    return {"older": older, "newer": newer, "section": article.section}
+
+
+@register.simple_tag
+def query_with_page(query_string, number):
+    """Return query_string with page set to number (dropped for page 1, which has the bare address)."""
+    params = QueryDict(query_string, mutable=True)
+    params.pop("page", None)
+    if int(number) > 1:
+        params["page"] = number
+    return params.urlencode()

@@ -29,7 +29,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from articles.html import sanitize_body
 from articles.images import renditions_create
-from articles.models import Article, Author, Correction, Page, Section
+from articles.models import Article, ArticleReadCount, Author, Correction, Page, Section
 from articles.services import article_import_slug
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -100,6 +100,7 @@ class Command(BaseCommand):
             self.load_pages(manifest.get("pages", []))
         # Files are written after the rows commit; each image is its own small update.
         self.load_images(articles.values())
+        self.load_reads(articles.values())
 
         if verbosity < 1:
             return
@@ -282,6 +283,34 @@ class Command(BaseCommand):
                 Article.objects.filter(pk=article.pk).update(lead_image_renditions=renditions)
                 article.lead_image_renditions = renditions
             self.count("images", created)
+
+    # --- Reads ----------------------------------------------------------------------------
+
+    def load_reads(self, articles):
+        """Give the demo a plausible "Terpopuler": invented hourly reads, once, for a fresh demo.
+
+        Real sites count reads with the beacon (services.article_count_read); these
+        rows only exist so the widget is not empty on a brand-new demo.
+        """
+        articles = [article for article in articles if article.published_at]
+        created = not ArticleReadCount.objects.filter(article__in=articles).exists()
+        if created:
+            now = timezone.now().replace(minute=0, second=0, microsecond=0)
+            rows = []
+            for article in articles:
+                rng = random.Random(hashlib.sha256(f"reads:{article.slug}".encode()).digest())
+                popularity = rng.randint(5, 60)
+                hours = min(int((now - article.published_at).total_seconds() // 3600), 7 * 24)
+                for hour in range(0, hours + 1, 3):
+                    rows.append(
+                        ArticleReadCount(
+                            article=article,
+                            hour_at=now - timedelta(hours=hour),
+                            count=max(1, popularity - hour // 12 + rng.randint(0, 10)),
+                        )
+                    )
+            ArticleReadCount.objects.bulk_create(rows, ignore_conflicts=True)
+        self.count("read counts", created)
 
 
 def load_manifest():

@@ -1,0 +1,202 @@
+"""RSS 2.0 and Atom feeds: the whole site, a section (with its subsections) and a tag.
+
+Every item has title, link, a stable guid, pubDate, author, categories
+(section and tags), the summary as description and the full sanitized body
+as content:encoded (RSS) or content (Atom), with links made absolute.
+"""
+
+import mimetypes
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.translation import gettext as _
+from taggit.models import Tag
+
+from .models import Article, Section
+from .sections import section_tree
+
+FEED_ITEMS = 30
+ROOT_RELATIVE_URL_RE = re.compile(r'(\s(?:href|src)=")/(?!/)')
+
+
+class RssWithContentFeed(Rss201rev2Feed):
+    """RSS 2.0 with the full article in content:encoded (the RSS content module)."""
+
+    def rss_attributes(self):
+        return {
+            **super().rss_attributes(),
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+            "xmlns:dc": "http://purl.org/dc/elements/1.1/",
+        }
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content_html"):
+            handler.addQuickElement("content:encoded", item["content_html"])
+
+
+class AtomWithContentFeed(Atom1Feed):
+    """Atom 1.0 with the summary and the full article as HTML content."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content_html"):
+            handler.addQuickElement("content", item["content_html"], {"type": "html"})
+
+
+@dataclass
+class FeedSource:
+    """What a feed is about, with this request's site address for absolute links."""
+
+    site_url: str
+    host: str
+    section: Section | None = None
+    tag: Tag | None = None
+
+
+class LatestArticlesFeed(Feed):
+    feed_type = RssWithContentFeed
+    language = settings.LANGUAGE_CODE  # The articles' language, whatever the interface language.
+
+    def get_object(self, request, *args, **kwargs):
+        return FeedSource(site_url=request.build_absolute_uri("/").rstrip("/"), host=request.get_host())
+
+    def title(self, source):
+        return settings.SITE_NAME
+
+    def description(self, source):
+        return settings.SITE_TAGLINE or settings.SITE_NAME
+
+    def subtitle(self, source):
+        return self.description(source)
+
+    def link(self, source):
+        return reverse("articles:home")
+
+    def feed_url(self, source):
+        return None  # The request's own URL.
+
+    def filter_articles(self, articles, source):
+        return articles
+
+    def items(self, source):
+        articles = self.filter_articles(Article.objects.published(), source)
+        items = list(articles.for_listing().order_by("-published_at", "-pk")[:FEED_ITEMS])
+        for article in items:
+            article.feed_source = source
+        return items
+
+    def item_title(self, article):
+        if article.is_advertorial:
+            return f"[{_('Advertorial')}] {article.headline}"
+        return article.headline
+
+    def item_description(self, article):
+        return article.description_for_meta
+
+    def item_link(self, article):
+        return article.get_absolute_url()
+
+    def item_guid(self, article):
+        # A tag: URI (RFC 4151) on the article's id: stable when the slug or section changes.
+        host = article.feed_source.host.split(":")[0]
+        first = timezone.localtime(article.first_published_at or article.published_at or article.created_at)
+        return f"tag:{host},{first:%Y-%m-%d}:article/{article.pk}"
+
+    def item_guid_is_permalink(self, article):
+        return False
+
+    def item_author_name(self, article):
+        return ", ".join(author.name for author in article.byline_authors()) or None
+
+    def item_author_link(self, article):
+        authors = article.byline_authors()
+        return article.feed_source.site_url + authors[0].get_absolute_url() if authors else None
+
+    def item_pubdate(self, article):
+        return article.published_at
+
+    def item_updateddate(self, article):
+        return max(filter(None, [article.published_at, article.updated_at, article.modified_at]))
+
+    def item_categories(self, article):
+        return [article.section.name, *(tag.name for tag in article.tags.all())]
+
+    def item_enclosures(self, article):
+        from django.utils.feedgenerator import Enclosure
+
+        if not article.lead_image:
+            return []
+        try:
+            size = article.lead_image.size
+        except (OSError, ValueError):
+            return []
+        mime_type = mimetypes.guess_type(article.lead_image.name)[0] or "image/jpeg"
+        url = article.feed_source.site_url + article.lead_image.url
+        return [Enclosure(url, str(size), mime_type)]
+
+    def item_extra_kwargs(self, article):
+        site_url = article.feed_source.site_url
+        return {"content_html": ROOT_RELATIVE_URL_RE.sub(rf"\1{site_url}/", " " + article.body)[1:]}
+
+
+class SectionFeed(LatestArticlesFeed):
+    def get_object(self, request, slug, parent_slug=None):
+        section = section_tree(request).by_slug.get(slug)
+        if section is None or (section.parent.slug if section.parent_id else None) != parent_slug:
+            raise Http404("No such section.")
+        source = super().get_object(request)
+        source.section = section
+        return source
+
+    def title(self, source):
+        return f"{source.section.name} | {settings.SITE_NAME}"
+
+    def description(self, source):
+        return source.section.description or _("Latest news in %(section)s") % {
+            "section": source.section.name
+        }
+
+    def link(self, source):
+        return source.section.get_absolute_url()
+
+    def filter_articles(self, articles, source):
+        return articles.in_section(source.section)
+
+
+class TagFeed(LatestArticlesFeed):
+    def get_object(self, request, slug):
+        source = super().get_object(request)
+        source.tag = get_object_or_404(Tag, slug=slug)
+        return source
+
+    def title(self, source):
+        return f"{source.tag.name} | {settings.SITE_NAME}"
+
+    def description(self, source):
+        return _("Latest news about %(tag)s") % {"tag": source.tag.name}
+
+    def link(self, source):
+        return reverse("articles:tag", kwargs={"slug": source.tag.slug})
+
+    def filter_articles(self, articles, source):
+        return articles.tagged(source.tag.slug)
+
+
+class LatestArticlesAtomFeed(LatestArticlesFeed):
+    feed_type = AtomWithContentFeed
+
+
+class SectionAtomFeed(SectionFeed):
+    feed_type = AtomWithContentFeed
+
+
+class TagAtomFeed(TagFeed):
+    feed_type = AtomWithContentFeed

@@ -1,0 +1,177 @@
+"""Sitemaps for /sitemap.xml (an index) and the Google News sitemap of the last 48 hours.
+
+Every list is built from Article.objects.published() per request. Django
+splits a section into pages of `limit` URLs (?p=2) and the index lists them.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from taggit.models import Tag
+
+from .models import Article, Author, Page, Section, published_q
+from .sections import load_section_tree
+
+# The sitemaps protocol's ceiling per file.
+URLS_PER_SITEMAP = 50_000
+# Google News reads articles published in the last two days, at most 1,000 per sitemap.
+NEWS_WINDOW = timedelta(hours=48)
+NEWS_URLS_PER_SITEMAP = 1_000
+
+
+def _published_article_q(prefix):
+    """published_q() for articles reached through a relation named prefix."""
+    return Q(**{f"{prefix}status": Article.Status.PUBLISHED, f"{prefix}published_at__lte": timezone.now()})
+
+
+class ArticleSitemap(Sitemap):
+    limit = URLS_PER_SITEMAP
+    changefreq = "daily"
+    priority = 0.8
+
+    def items(self):
+        return (
+            Article.objects.published()
+            .select_related("section")
+            .only("slug", "published_at", "modified_at", "updated_at", "created_at", "section__slug")
+            .order_by("-published_at", "-pk")
+        )
+
+    def lastmod(self, article):
+        # A scheduled article may have been saved before its publish time.
+        return max(filter(None, [article.published_at, article.updated_at, article.modified_at]))
+
+
+class SectionSitemap(Sitemap):
+    changefreq = "hourly"
+    priority = 0.7
+
+    def items(self):
+        tree = load_section_tree()
+        latest = dict(
+            Section.objects.annotate(
+                latest=Max("articles__published_at", filter=_published_article_q("articles__"))
+            ).values_list("pk", "latest")
+        )
+        for section in tree.by_id.values():
+            dates = [latest.get(pk) for pk in section.descendant_ids()]
+            section.latest_published_at = max(filter(None, dates), default=None)
+        return sorted(
+            tree.by_id.values(), key=lambda section: (section.parent_id or 0, section.position, section.pk)
+        )
+
+    def lastmod(self, section):
+        return section.latest_published_at
+
+
+class TagSitemap(Sitemap):
+    limit = URLS_PER_SITEMAP
+    changefreq = "daily"
+    priority = 0.5
+
+    def items(self):
+        return (
+            Tag.objects.annotate(
+                latest=Max(
+                    "articles_taggedarticle_items__content_object__published_at",
+                    filter=_published_article_q("articles_taggedarticle_items__content_object__"),
+                )
+            )
+            .filter(latest__isnull=False)
+            .order_by("slug")
+        )
+
+    def location(self, tag):
+        return reverse("articles:tag", kwargs={"slug": tag.slug})
+
+    def lastmod(self, tag):
+        return tag.latest
+
+
+class AuthorSitemap(Sitemap):
+    limit = URLS_PER_SITEMAP
+    changefreq = "daily"
+    priority = 0.4
+
+    def items(self):
+        return (
+            Author.objects.annotate(
+                latest=Max(
+                    "credits__article__published_at", filter=_published_article_q("credits__article__")
+                )
+            )
+            .filter(latest__isnull=False)
+            .order_by("slug")
+        )
+
+    def lastmod(self, author):
+        return author.latest
+
+
+class StaticSitemap(Sitemap):
+    """The home page, the news index and the static pages (Tentang Kami, Redaksi, ...)."""
+
+    def items(self):
+        latest = Article.objects.filter(published_q()).aggregate(latest=Max("published_at"))["latest"]
+        return [
+            ("home", reverse("articles:home"), latest, "hourly", 1.0),
+            ("index", reverse("articles:index"), latest, "hourly", 0.6),
+            *(
+                (page.slug, page.get_absolute_url(), page.modified_at, "monthly", 0.3)
+                for page in Page.objects.all()
+            ),
+        ]
+
+    def location(self, item):
+        return item[1]
+
+    def lastmod(self, item):
+        return item[2]
+
+    def changefreq(self, item):
+        return item[3]
+
+    def priority(self, item):
+        return item[4]
+
+
+class NewsSitemap(Sitemap):
+    """Articles published in the last 48 hours, rendered with templates/sitemaps/news.xml."""
+
+    limit = NEWS_URLS_PER_SITEMAP
+
+    def items(self):
+        return (
+            Article.objects.published()
+            .filter(published_at__gte=timezone.now() - NEWS_WINDOW)
+            .select_related("section")
+            .order_by("-published_at", "-pk")
+        )
+
+    def lastmod(self, article):
+        return max(filter(None, [article.published_at, article.updated_at, article.modified_at]))
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        for url in urls:
+            url["publication_name"] = settings.SITE_NAME
+            url["publication_language"] = settings.LANGUAGE_CODE
+            # W3C datetime with the site's offset, to the second: 2026-11-25T17:48:00+07:00.
+            url["publication_date"] = (
+                timezone.localtime(url["item"].published_at).replace(microsecond=0).isoformat()
+            )
+        return urls
+
+
+SITEMAPS = {
+    "news": NewsSitemap,
+    "articles": ArticleSitemap,
+    "sections": SectionSitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+    "pages": StaticSitemap,
+}
