@@ -166,19 +166,16 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 class FormParser(HTMLParser):
-    """Collect the fields of the first POST form, with the values a browser would submit."""
+    """Collect the fields of each POST form, with the values a browser would submit."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.fields, self.in_form, self.textarea, self.select = [], False, None, None
-        self.done = False
+        self.forms, self.fields, self.in_form, self.textarea, self.select = [], [], False, None, None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if self.done:
-            return
         if tag == "form" and attrs.get("method", "").lower() == "post":
-            self.in_form = True
+            self.in_form, self.fields = True, []
         if not self.in_form or "name" not in attrs and tag not in ("option",):
             return
         if tag == "input":
@@ -212,13 +209,15 @@ class FormParser(HTMLParser):
                 self.fields.append((name, selected))
             self.select = None
         elif tag == "form" and self.in_form:
-            self.in_form, self.done = False, True
+            self.in_form = False
+            self.forms.append(self.fields)
 
 
 def parse_form(html):
+    """Return the fields of the page's main POST form (the one with most fields, not e.g. "log out")."""
     parser = FormParser()
     parser.feed(html)
     fields = {}
-    for name, value in parser.fields:
+    for name, value in max(parser.forms, key=len, default=[]):
         fields.setdefault(name, []).append(value)
     return {name: values if len(values) > 1 else values[0] for name, values in fields.items()}

@@ -5,6 +5,7 @@ project's machines; skipped with the reason when they are missing.
 """
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -72,6 +73,20 @@ def get(url):
         return error.code, dict(error.headers), error.read().decode()
 
 
+def start_gunicorn(env):
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(
+        [gunicorn, "--config", "newsportal/gunicorn.conf.py"], cwd=ROOT, env=env, stderr=subprocess.PIPE
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{env['PORT']}/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server
+
+
 @pytest.fixture(scope="module")
 def stack():
     # Not pytest's tmp_path: its parents are private to root, and PostgreSQL runs as postgres.
@@ -112,26 +127,52 @@ def stack():
     subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     subprocess.run([*manage, "load_demo", "--force", "-v", "0"], cwd=ROOT, env=env, check=True)
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen(
-        [gunicorn, "--config", "newsportal/gunicorn.conf.py"], cwd=ROOT, env=env, stderr=subprocess.PIPE
-    )
-    base_url = f"http://127.0.0.1:{web_port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base_url + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield {"url": base_url, "cluster": cluster, "redis": redis, "redis_port": redis_port, "server": server}
-    server.terminate()
-    server.wait(timeout=20)
+    # Two app servers sharing the database and Redis, as behind a load balancer.
+    other_port = free_port()
+    servers = [start_gunicorn(env), start_gunicorn({**env, "PORT": str(other_port)})]
+    yield {
+        "url": f"http://127.0.0.1:{web_port}",
+        "other_url": f"http://127.0.0.1:{other_port}",
+        "cluster": cluster,
+        "redis": redis,
+        "redis_port": redis_port,
+    }
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=20)
     redis.kill()
     try:
         cluster.stop()
     except subprocess.CalledProcessError:
         pass
     shutil.rmtree(base, ignore_errors=True)
+
+
+def test_an_admin_edit_on_one_server_shows_on_the_other_at_once(stack):
+    from types import SimpleNamespace
+
+    from newsportal.stack import Browser, parse_form
+
+    status, _, home = get(stack["other_url"] + "/")
+    article_path = re.search(r'href="(/timur-tengah/\d{4}/\d{2}/\d{2}/qatar[\w-]*/)"', home).group(1)
+    get(stack["other_url"] + article_path)
+    assert get(stack["other_url"] + article_path)[1].get("X-Cache") == "HIT"
+
+    editor = Browser(SimpleNamespace(base=stack["url"]))
+    login = parse_form(editor.get("/admin/login/"))
+    editor.post(
+        "/admin/login/", {**login, "username": "editor", "password": "newsportal-demo", "next": "/admin/"}
+    )
+    listing = editor.get("/admin/articles/article/?q=qatar")
+    change = re.search(r'href="(/admin/articles/article/\d+/change/)', listing).group(1)
+    form = parse_form(editor.get(change))
+    form.update({"dek": "Ringkasan baru dari server pertama.", "_save": "Simpan"})
+    status, page = editor.post(change, form)
+    assert status == 302, re.findall(r'<(?:tr|div)[^>]*class="[^"]*errors[^"]*"[^>]*>.{0,400}', page, re.S)
+
+    status, headers, body = get(stack["other_url"] + article_path)
+    assert status == 200 and headers.get("X-Cache") == "MISS"
+    assert "Ringkasan baru dari server pertama." in body
 
 
 def test_redis_down_the_site_renders_uncached_then_caches_again(stack):
