@@ -85,8 +85,11 @@ class Command(BaseCommand):
             authors = self.make_authors(options["authors"])
             tags = self.make_tags(options["tags"])
         self.stdout.write(f"{len(leaves)} sections, {len(authors)} authors, {len(tags)} tags")
-        self.make_articles(rng, options, leaves, authors, tags)
-        self.after_bulk_insert()
+        self.before_bulk_insert()
+        try:
+            self.make_articles(rng, options, leaves, authors, tags)
+        finally:
+            self.after_bulk_insert()
         self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.0f}s."))
 
     def make_sections(self):
@@ -154,7 +157,22 @@ class Command(BaseCommand):
             TaggedArticle.objects.bulk_create(tagged)
             self.stdout.write(f"  {start + len(articles):>7} articles")
 
-    def after_bulk_insert(self):
+    # The search triggers (search.py) recompute an article's document for every tag row
+    # inserted; for a bulk load, index each article once at the end instead.
+    BULK_TABLES = ("articles_article", "articles_taggedarticle")
+
+    def before_bulk_insert(self):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                for table in self.BULK_TABLES:
+                    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+
+    def after_bulk_insert(self):
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            for table in self.BULK_TABLES:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+            self.stdout.write("  indexing for search...")
+            cursor.execute("SELECT articles_article_search_reindex(array_agg(id)) FROM articles_article")
+            cursor.execute("ANALYZE")
