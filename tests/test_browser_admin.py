@@ -145,7 +145,7 @@ def test_editor_sees_the_other_editors_save_instead_of_overwriting_it(browser, l
     second.fill("#id_headline", "Judul editor dua")
     second.click("input[name=_continue]")
     second.wait_for_selector(".errornote")
-    assert "See what changed" in second.content() or "Lihat" in second.content()
+    assert "Lihat yang berubah" in second.content()
     article.refresh_from_db()
     assert article.headline == "Judul editor satu"
     first_context.close()
