@@ -22,8 +22,8 @@ def test_an_account_is_locked_after_five_failures_even_from_new_addresses(client
     assert attempt(client, "redaktur", "salah", ip="198.51.100.4").status_code == 429  # the fifth locks
     locked = attempt(client, "redaktur", "kata-sandi-benar-123", ip="198.51.100.99")
     assert locked.status_code == 429
-    assert "Too many failed login attempts" in locked.content.decode()
-    assert "15 minutes" in locked.content.decode()
+    assert "Terlalu banyak percobaan login yang gagal" in locked.content.decode()  # the Indonesian admin
+    assert "15 menit" in locked.content.decode()
 
 
 def test_an_address_is_locked_after_five_failures_across_accounts(client):

@@ -53,7 +53,8 @@ def test_workflow_services_bulk_actions_and_the_importer_keep_versions(editor, t
     services.article_publish(article=article, by=editor)
     services.article_set_featured(article=article, by=editor, featured=True)
     comments = [version.revision.get_comment() for version in versions_of(article)]
-    assert comments == ["Featured.", "Published."]
+    # Revision comments are written in the site language (Indonesian).
+    assert comments == ["Dijadikan unggulan.", "Diterbitkan."]
 
     source = tmp_path / "berita.txt"
     source.write_text(
