@@ -25,5 +25,6 @@ class ArticlesConfig(AppConfig):
         # article together with its credits and corrections.
         reversion.register(Credit)
         reversion.register(Correction)
-        reversion.register(Article, follow=["credits", "corrections"])
+        # The search vector is derived data, rebuilt by the database; versions don't carry it.
+        reversion.register(Article, follow=["credits", "corrections"], exclude=["search_vector"])
         post_migrate.connect(sync_search_config, sender=self, dispatch_uid="articles_sync_search_config")

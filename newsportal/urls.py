@@ -3,16 +3,12 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
-from django.views.decorators.cache import cache_page
 from django.views.static import serve
 
 from articles.sitemaps import SITEMAPS
 from articles.views import read_beacon
 
 from . import views
-
-# Sitemaps are read by crawlers, not people: a short cache spares the database.
-SITEMAP_CACHE_SECONDS = 300
 
 admin.site.site_header = admin.site.site_title = f"{settings.SITE_NAME} · Redaksi"
 admin.site.index_title = "Ruang redaksi"
@@ -23,20 +19,20 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path(
         "sitemap.xml",
-        cache_page(SITEMAP_CACHE_SECONDS)(views.sitemap_index),
+        views.sitemap_index,
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
         name="sitemap-index",
     ),
     # The Google News sitemap has its own template (news: elements); it is also listed in the index.
     path(
         "sitemap-news.xml",
-        cache_page(SITEMAP_CACHE_SECONDS)(sitemap_views.sitemap),
+        sitemap_views.sitemap,
         {"sitemaps": SITEMAPS, "section": "news", "template_name": "sitemaps/news.xml"},
         name="sitemap-news",
     ),
     path(
         "sitemap-<section>.xml",
-        cache_page(SITEMAP_CACHE_SECONDS)(sitemap_views.sitemap),
+        sitemap_views.sitemap,
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),
