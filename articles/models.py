@@ -244,7 +244,9 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(credits__author=author).distinct()
 
     def latest_first(self):
-        return self.order_by("-is_pinned", "-published_at", "-pk")
+        # Publish time alone, so listings walk the (section|status, published_at) indexes
+        # instead of sorting every match; pinning decides the home page's top story.
+        return self.order_by("-published_at", "-pk")
 
     def published_on(self, day):
         """Return the articles published on day (a date), a calendar day in the site's time zone."""
@@ -278,8 +280,11 @@ class ArticleQuerySet(models.QuerySet):
 
     def most_read(self, *, since):
         """Rank articles by reads counted since the given moment, most read first; unread ones left out."""
+        # Filtering the join first lets the database start from the window's read counts
+        # (index on hour_at) instead of grouping every article in the archive.
         return (
-            self.annotate(reads=models.Sum("read_counts__count", filter=Q(read_counts__hour_at__gte=since)))
+            self.filter(read_counts__hour_at__gte=since)
+            .annotate(reads=models.Sum("read_counts__count"))
             .filter(reads__gt=0)
             .order_by("-reads", "-published_at", "-pk")
         )
@@ -372,7 +377,7 @@ class Article(models.Model):
         _("featured"), default=False, help_text=_("Eligible for the top story.")
     )
     is_pinned = models.BooleanField(
-        _("pinned"), default=False, help_text=_("Stays first in lists until unpinned.")
+        _("pinned"), default=False, help_text=_("Stays the home page's top story until unpinned.")
     )
     is_breaking = models.BooleanField(
         _("breaking news"), default=False, help_text=_("Shows the article in the breaking-news banner.")

@@ -126,7 +126,13 @@ def ensure_newsroom_groups():
     """Create the newsroom groups as the data migrations do; a transactional test's flush removes them."""
     import importlib  # noqa: PLC0415
 
+    from django.apps import apps  # noqa: PLC0415
+    from django.contrib.auth.management import create_permissions  # noqa: PLC0415
     from django.contrib.auth.models import Permission  # noqa: PLC0415
+
+    # The flush may have taken the permission rows too; recreate them as migrate does.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
 
     roles = importlib.import_module("articles.migrations.0002_newsroom_groups")
     editorial = importlib.import_module("articles.migrations.0004_editorial_groups")
