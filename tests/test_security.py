@@ -39,8 +39,10 @@ def test_public_pages_have_no_inline_scripts(client):
         assert not re.search(r"\son[a-z]+=", html), "inline event handler"
 
 
-def test_check_deploy_is_clean_with_production_settings():
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
     env = {
+        # A fresh clone has no var/ yet; checks that open the database get their own.
+        "VAR_DIR": str(tmp_path),
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "newsportal.settings",
         "SECRET_KEY": "a-real-looking-secret-key-" + "x7Q!z" * 12,
