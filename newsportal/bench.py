@@ -125,9 +125,22 @@ def page_facts(path, cookie=None):
     request = urllib.request.Request(BASE + path + ("&" if "?" in path else "?") + "_facts=1")
     if cookie:
         request.add_header("Cookie", cookie)
-    with urllib.request.urlopen(request, timeout=30) as response:
-        body = response.read()
-        return len(body), response.headers.get("X-Query-Count", "-")
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            body = response.read()
+            return len(body), response.headers.get("X-Query-Count", "-")
+    except OSError:
+        return 0, "timeout"
+
+
+def report_row(name, cold, warm, static, size, queries):
+    print(
+        f"{name:22} {cold['rps']:9.0f} {cold['p50']:6.1f}ms {cold['p99']:6.1f}ms "
+        f"{warm['rps']:9.0f} {warm['p50']:6.1f}ms {warm['p99']:6.1f}ms "
+        f"{warm['rps'] / static['rps']:10.0%} {cold['rps'] / static['rps']:10.0%} "
+        f"{queries:>7} {size:8,} {cold['errors'] + warm['errors']:7}",
+        flush=True,
+    )
 
 
 def flush_cache():
@@ -152,31 +165,24 @@ def run():
     print(
         f"\nnewsportal bench: {ARTICLES:,} articles, gunicorn {CONNECTIONS} connections, {DURATION} per run\n"
     )
+    header = f"{'page':22} {'cold r/s':>9} {'p50':>7} {'p99':>7} {'warm r/s':>9} {'p50':>7} {'p99':>7} "
+    header += f"{'warm/static':>11} {'cold/static':>11} {'queries':>7} {'bytes':>8} {'non-2xx':>7}"
+    print(header)
+    print("-" * len(header), flush=True)
     flush_cache()
     for path in [*urls.values(), static_path]:  # warm up code paths and connections
         fetch(path)
     static = wrk(static_path)
-    rows = [("static css (ceiling)", static, static, *page_facts(static_path))]
+    report_row("static css (ceiling)", static, static, static, *page_facts(static_path))
     for name, path in urls.items():
         flush_cache()
         cold = wrk(path, cold=True)
         warm = wrk(path)
-        rows.append((name, cold, warm, *page_facts(path)))
+        report_row(name, cold, warm, static, *page_facts(path))
     admin_path = "/admin/articles/article/"
     admin = wrk(admin_path, cookie=cookie)
-    rows.append(("admin article list", admin, admin, *page_facts(admin_path, cookie)))
+    report_row("admin article list", admin, admin, static, *page_facts(admin_path, cookie))
 
-    header = f"{'page':22} {'cold r/s':>9} {'p50':>7} {'p99':>7} {'warm r/s':>9} {'p50':>7} {'p99':>7} "
-    header += f"{'warm/static':>11} {'cold/static':>11} {'queries':>7} {'bytes':>8} {'non-2xx':>7}"
-    print(header)
-    print("-" * len(header))
-    for name, cold, warm, size, queries in rows:
-        print(
-            f"{name:22} {cold['rps']:9.0f} {cold['p50']:6.1f}ms {cold['p99']:6.1f}ms "
-            f"{warm['rps']:9.0f} {warm['p50']:6.1f}ms {warm['p99']:6.1f}ms "
-            f"{warm['rps'] / static['rps']:10.0%} {cold['rps'] / static['rps']:10.0%} "
-            f"{queries:>7} {size:8,} {cold['errors'] + warm['errors']:7}"
-        )
     memory = stack.worker_peak_memory_mb()
     print(f"\npeak memory per gunicorn worker: {', '.join(f'{mb:.0f} MB' for mb in memory)}")
 

@@ -99,7 +99,12 @@ class Stack:
     def stop(self):
         if self.server:
             os.killpg(self.server.pid, signal.SIGTERM)
-            self.server.wait(timeout=30)
+            try:
+                self.server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                # Workers stuck on slow requests: don't leave them running.
+                os.killpg(self.server.pid, signal.SIGKILL)
+                self.server.wait(timeout=30)
 
     def worker_peak_memory_mb(self):
         children = subprocess.run(
