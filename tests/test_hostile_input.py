@@ -229,3 +229,23 @@ def test_importer_parsing_never_crashes_on_text(lines):
     except ImportFileError:
         return
     assert parsed.headline.strip()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    header=st.sampled_from(
+        [b"", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"GIF89a", b"RIFF\x00\x00\x00\x00WEBP"]
+    ),
+    data=st.binary(max_size=4000),
+)
+def test_uploads_of_any_bytes_are_accepted_as_images_or_refused_with_a_form_error(header, data):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from articles.images import check_image_upload
+
+    upload = SimpleUploadedFile("unggahan.jpg", header + data, content_type="image/jpeg")
+    try:
+        assert check_image_upload(upload)
+    except ValidationError:
+        pass
