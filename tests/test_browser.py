@@ -1,15 +1,13 @@
 """A real Chromium (Debian's, driven by Playwright) reading the site like a reader."""
 
 import os
-import shutil
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from .conftest import CHROMIUM
 from .factories import make_article, make_section
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,21 +20,6 @@ LONG_BODY = "".join(
     + "".join(f"<p>{'Kalimat panjang berita contoh. ' * 30}</p>" for _ in range(3))
     for n in range(1, 4)
 )
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls
-    # made by the test itself are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

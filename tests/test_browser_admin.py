@@ -2,15 +2,14 @@
 and publishes; a reader sees the article with its table of contents."""
 
 import os
-import shutil
 
 import pytest
 
 from articles.models import Article, Author
 
+from .conftest import CHROMIUM
 from .factories import ensure_newsroom_groups, make_section, make_user
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "newsportal-demo"
 
 pytestmark = [
@@ -24,21 +23,6 @@ pytestmark = [
 def _newsroom_groups():
     # The groups come from a data migration; another transactional test's flush removes them.
     ensure_newsroom_groups()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls
-    # made by the test itself are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 def log_in(browser, live_server, username):
