@@ -6,9 +6,10 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -18,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from reversion.models import Version
+from taggit.models import Tag
 
 from . import services
 from .caching import public_pages_changed
@@ -139,13 +141,25 @@ class PublicationStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+# The changelist's author and tag choices count across the whole archive; editors can
+# live with a list that is a few minutes old.
+FILTER_CHOICES_SECONDS = 600
+
+
+def cached_filter_choices(name, compute):
+    return cache.get_or_set(f"articles:admin-filter:{name}", compute, FILTER_CHOICES_SECONDS)
+
+
 class AuthorFilter(admin.SimpleListFilter):
     title = _("author")
     parameter_name = "author"
 
     def lookups(self, request, model_admin):
-        credited = Author.objects.filter(credits__isnull=False).distinct().order_by("name")
-        return [(str(author.pk), author.name) for author in credited[:100]]
+        def credited():
+            authors = Author.objects.filter(Exists(Credit.objects.filter(author=OuterRef("pk"))))
+            return [(str(author.pk), author.name) for author in authors.order_by("name")[:100]]
+
+        return cached_filter_choices("authors", credited)
 
     def queryset(self, request, queryset):
         if not (self.value() or "").isdigit():
@@ -158,10 +172,15 @@ class TagFilter(admin.SimpleListFilter):
     parameter_name = "tag"
 
     def lookups(self, request, model_admin):
-        return [(tag.slug, tag.name) for tag in Article.tags.most_common()[:40]]
+        return cached_filter_choices(
+            "tags", lambda: [(tag.slug, tag.name) for tag in Article.tags.most_common()[:40]]
+        )
 
     def queryset(self, request, queryset):
-        return queryset.tagged(self.value()) if self.value() else queryset
+        if not self.value():
+            return queryset
+        tag = Tag.objects.filter(slug=self.value()).first()
+        return queryset.tagged(tag) if tag else queryset.none()
 
 
 @admin.register(Article)

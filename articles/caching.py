@@ -27,6 +27,11 @@ UNCACHED_PREFIXES = ("/admin/", "/pratinjau/", "/api/", "/healthz", "/readyz", "
 CACHED_STATUSES = {200, 301, 410}
 
 
+def content_generation():
+    """Return the current content generation: it changes whenever readers could see a change."""
+    return cache.get(GENERATION_KEY, 0)
+
+
 def public_pages_changed():
     """Invalidate every cached public page, on every app server, after the transaction commits."""
     transaction.on_commit(_bump_generation)

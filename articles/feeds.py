@@ -65,6 +65,13 @@ class LatestArticlesFeed(Feed):
     feed_type = RssWithContentFeed
     language = settings.LANGUAGE_CODE  # The articles' language, whatever the interface language.
 
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        # The feed writer adds each XML fragment as its own chunk; joined once here, the
+        # server sends (and the page cache stores) one body instead of thousands of pieces.
+        response.content = response.content
+        return response
+
     def get_object(self, request, *args, **kwargs):
         return FeedSource(site_url=request.build_absolute_uri("/").rstrip("/"), host=request.get_host())
 
@@ -88,7 +95,7 @@ class LatestArticlesFeed(Feed):
 
     def items(self, source):
         articles = self.filter_articles(Article.objects.published(), source)
-        items = list(articles.for_listing().order_by("-published_at", "-pk")[:FEED_ITEMS])
+        items = list(articles.for_reading().order_by("-published_at", "-pk")[:FEED_ITEMS])
         for article in items:
             article.feed_source = source
         return items
@@ -187,7 +194,7 @@ class TagFeed(LatestArticlesFeed):
         return reverse("articles:tag", kwargs={"slug": source.tag.slug})
 
     def filter_articles(self, articles, source):
-        return articles.tagged(source.tag.slug)
+        return articles.tagged(source.tag)
 
 
 class LatestArticlesAtomFeed(LatestArticlesFeed):

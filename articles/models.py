@@ -7,8 +7,8 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db import connection, models
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
@@ -175,6 +175,11 @@ class TaggedArticle(TaggedItemBase):
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
 
     class Meta:
+        # Both directions answered from the index alone: a tag's articles, an article's tags.
+        indexes = [
+            models.Index(fields=["tag", "content_object"], name="tagged_article_tag"),
+            models.Index(fields=["content_object", "tag"], name="tagged_article_article"),
+        ]
         verbose_name = _("article tag")
         verbose_name_plural = _("article tags")
 
@@ -237,11 +242,15 @@ class ArticleQuerySet(models.QuerySet):
     def in_section(self, section):
         return self.filter(section_id__in=section.descendant_ids())
 
-    def tagged(self, slug):
-        return self.filter(tags__slug=slug)
+    def tagged(self, tag):
+        """Return the articles carrying tag (a taggit Tag)."""
+        # EXISTS on the tag's id, not a join: a listing walks the newest-first index and
+        # probes (article, tag) for each row, instead of gathering every tagged article.
+        return self.filter(Exists(TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag_id=tag.pk)))
 
     def by_author(self, author):
-        return self.filter(credits__author=author).distinct()
+        # EXISTS, not a join: no duplicates to remove, and the listing order can walk an index.
+        return self.filter(Exists(Credit.objects.filter(article=OuterRef("pk"), author=author)))
 
     def latest_first(self):
         # Publish time alone, so listings walk the (section|status, published_at) indexes
@@ -253,30 +262,49 @@ class ArticleQuerySet(models.QuerySet):
         start = timezone.make_aware(datetime.combine(day, time.min))
         return self.filter(published_at__gte=start, published_at__lt=start + timedelta(days=1))
 
-    def related_to(self, article, *, section=None):
-        """Rank other articles by shared tags, then same section, then same top-level section.
+    def related_to(self, article, *, section=None, limit=4):
+        """Return up to limit articles ranked by shared tags, then same section, then same family.
 
-        Articles with nothing in common are left out; the article itself never appears.
-        Pass the article's section from sections.section_tree() to spare the queries
-        that walk the section tree.
+        Ties go to the newer article; articles with nothing in common are left out, and
+        the article itself never appears. The work is bounded whatever the archive's
+        size: tag matches are drawn from the RELATED_CANDIDATES newest rows sharing a
+        tag, section matches from each section's newest few. Pass the article's section
+        from sections.section_tree() to spare the queries that walk the section tree.
         """
-        tag_ids = [tag.pk for tag in article.tags.all()]
         section = section or article.section
-        root = section.ancestors(include_self=True)[0]
-        family_ids = root.descendant_ids()
-        return (
-            self.exclude(pk=article.pk)
-            .annotate(
-                shared_tags=models.Count("tags", filter=Q(tags__in=tag_ids), distinct=True),
-                same_section=models.Case(
-                    models.When(section_id=section.pk, then=models.Value(2)),
-                    models.When(section_id__in=family_ids, then=models.Value(1)),
-                    default=models.Value(0),
-                ),
+        family_ids = set(section.ancestors(include_self=True)[0].descendant_ids())
+        others = self.exclude(pk=article.pk)
+        tag_ids = [tag.pk for tag in article.tags.all()]
+
+        def rank(pk, section_id, published_at):
+            tier = 2 if section_id == section.pk else 1 if section_id in family_ids else 0
+            return (shared.get(pk, 0), tier, published_at, pk)
+
+        shared = {}
+        if tag_ids:
+            tagged = TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag_id__in=tag_ids)
+            rows = (
+                others.filter(Exists(tagged))
+                .annotate(
+                    shared=Subquery(tagged.values("content_object").annotate(n=Count("pk")).values("n"))
+                )
+                .order_by("-published_at", "-pk")
+                .values_list("pk", "section_id", "published_at", "shared")[:RELATED_CANDIDATES]
             )
-            .filter(Q(shared_tags__gt=0) | Q(same_section__gt=0))
-            .order_by("-shared_tags", "-same_section", "-published_at", "-pk")
+            shared = {pk: count for pk, _section_id, _published_at, count in rows}
+            best_tagged = sorted((row[:3] for row in rows), key=lambda row: rank(*row), reverse=True)[:limit]
+        else:
+            best_tagged = []
+        nearby = newest_pks(
+            {
+                "section": (others.filter(section_id=section.pk), limit),
+                "family": (others.filter(section_id__in=family_ids), limit),
+            }
         )
+        wanted = {row[0] for row in best_tagged} | {*nearby["section"], *nearby["family"]}
+        fetched = others.filter(pk__in=wanted).for_links()
+        ranked = sorted(fetched, key=lambda a: rank(a.pk, a.section_id, a.published_at), reverse=True)
+        return ranked[:limit]
 
     def most_read(self, *, since):
         """Rank articles by reads counted since the given moment, most read first; unread ones left out."""
@@ -290,19 +318,56 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_listing(self):
-        """Load what an article card shows, in a fixed number of queries."""
-        # The search document is for the database's eyes only; don't ship it to Python.
-        return (
-            self.defer("search_vector")
-            .select_related("section", "section__parent")
-            .prefetch_related(
-                Prefetch(
-                    "credits",
-                    queryset=Credit.objects.select_related("author").order_by("position", "pk"),
-                ),
-                "tags",
-            )
+        """Load what an article card shows, in a fixed number of queries.
+
+        Cards never show the body, and the search document is for the database's
+        eyes only: neither is shipped to Python (bodies are most of a row's bytes).
+        """
+        return self.defer("body", "search_vector").with_bylines()
+
+    def for_reading(self):
+        """Load whole articles (body included) for a page or a feed, in a fixed number of queries."""
+        return self.defer("search_vector").with_bylines()
+
+    def for_links(self):
+        """Load what a headline link needs (widgets: related, most read, previous/next)."""
+        return self.defer("body", "search_vector").select_related("section", "section__parent")
+
+    def with_bylines(self):
+        return self.select_related("section", "section__parent").prefetch_related(
+            Prefetch("credits", queryset=Credit.objects.select_related("author").order_by("position", "pk")),
+            "tags",
         )
+
+
+def newest_pks(parts):
+    """Return {name: [pk, ...]}, newest first, for parts {name: (queryset, limit)}.
+
+    Each part is a bounded "latest N" list that an index answers. The home page
+    needs a dozen of them; on PostgreSQL they go in one UNION ALL query,
+    elsewhere (SQLite cannot slice inside a UNION) in one query each.
+    """
+    sliced = [
+        queryset.annotate(part=models.Value(index, output_field=models.IntegerField()))
+        .order_by("-published_at", "-pk")
+        .values_list("part", "pk", "published_at")[:limit]
+        for index, (queryset, limit) in enumerate(parts.values())
+    ]
+    if not sliced:
+        return {}
+    if connection.features.supports_slicing_ordering_in_compound:
+        rows = list(sliced[0].union(*sliced[1:], all=True)) if len(sliced) > 1 else list(sliced[0])
+    else:
+        rows = [row for part in sliced for row in part]
+    rows.sort(key=lambda row: (row[2], row[1]), reverse=True)
+    found = {index: [] for index in range(len(sliced))}
+    for index, pk, _published_at in rows:
+        found[index].append(pk)
+    return {name: found[index] for index, name in enumerate(parts)}
+
+
+# "Baca juga" ranks at most this many (article, tag) rows, the newest sharing a tag.
+RELATED_CANDIDATES = 200
 
 
 def published_q():
@@ -447,9 +512,26 @@ class Article(models.Model):
         verbose_name = _("article")
         verbose_name_plural = _("articles")
         permissions = [("publish_article", _("Can publish, schedule, unpublish and withdraw articles"))]
+        # Listings walk these newest first. INCLUDE lets deep pages skip rows (OFFSET) and
+        # filter by section in the index alone; the partial ones find the home page's
+        # pinned, featured and breaking stories without scanning the archive.
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="article_status_published"),
-            models.Index(fields=["section", "status", "-published_at"], name="article_section_published"),
+            models.Index(
+                fields=["status", "-published_at"], include=["section", "id"], name="article_status_published"
+            ),
+            models.Index(
+                fields=["section", "status", "-published_at"],
+                include=["id"],
+                name="article_section_published",
+            ),
+            *(
+                models.Index(
+                    fields=["-published_at"],
+                    condition=Q(**{flag: True}),
+                    name=f"article_{flag.removeprefix('is_')}",
+                )
+                for flag in ("is_pinned", "is_featured", "is_breaking")
+            ),
             # Created on PostgreSQL only (migration 0003_discovery_search).
             GinIndex(fields=["search_vector"], name="article_search_vector"),
         ]

@@ -1,9 +1,7 @@
 import re
 from datetime import timedelta
 
-from django.db.models import Case, F, IntegerField, Q, Value, When
-from django.db.models.expressions import Window
-from django.db.models.functions import RowNumber
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -15,7 +13,8 @@ from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
 from .forms import ArticleIndexForm, SearchForm
-from .models import Article, ArticleOldSlug, Author, Page, published_q
+from .models import Article, ArticleOldSlug, Author, Page, newest_pks, published_q
+from .pagination import ArchivePaginator
 from .previews import article_for_preview_token
 from .search import highlight_results, search_articles
 from .sections import section_tree
@@ -30,6 +29,7 @@ class PublishedListMixin:
     """List published articles, newest first, loaded for cards; querysets are built per request."""
 
     paginate_by = 20
+    paginator_class = ArchivePaginator
     allow_empty = True
 
     def get_queryset(self):
@@ -43,56 +43,42 @@ class HomeView(TemplateView):
     template_name = "articles/home.html"
 
     def get_context_data(self, **kwargs):
-        published = Article.objects.published().for_listing()
-        top_story = published.order_by("-is_pinned", "-is_featured", "-published_at", "-pk").first()
-        latest = published.latest_first()
-        if top_story:
-            latest = latest.exclude(pk=top_story.pk)
+        published = Article.objects.published()
+        sections = section_tree(self.request).navigation
+        # Every list on the page is a bounded "newest N" an index answers: one query for
+        # all their ids, then one for the cards (plus their bylines and tags).
+        parts = {
+            "pinned": (published.filter(is_pinned=True), 1),
+            "featured": (published.filter(is_featured=True), 1),
+            "latest": (published, LATEST_COUNT + 1),
+            "breaking": (published.filter(is_breaking=True), BREAKING_COUNT),
+            **{
+                ("section", section.pk): (
+                    published.filter(section_id__in=section.descendant_ids()),
+                    SECTION_BLOCK_COUNT,
+                )
+                for section in sections
+            },
+        }
+        ids = newest_pks(parts)
+        # The top story: the newest pinned article, else the newest featured one, else the newest.
+        top_id = next(iter(ids["pinned"] or ids["featured"] or ids["latest"]), None)
+        cards = published.for_listing().in_bulk({pk for pks in ids.values() for pk in pks})
+
+        def articles(pks):
+            return [cards[pk] for pk in pks if pk in cards]
+
         return super().get_context_data(
-            top_story=top_story,
-            breaking_articles=list(
-                published.filter(is_breaking=True).order_by("-published_at")[:BREAKING_COUNT]
-            ),
-            latest_articles=list(latest.order_by("-published_at", "-pk")[:LATEST_COUNT]),
-            section_blocks=self.section_blocks(),
+            top_story=cards.get(top_id),
+            breaking_articles=articles(ids["breaking"]),
+            latest_articles=articles([pk for pk in ids["latest"] if pk != top_id][:LATEST_COUNT]),
+            section_blocks=[
+                (section, articles(ids["section", section.pk]))
+                for section in sections
+                if ids["section", section.pk]
+            ],
             **kwargs,
         )
-
-    def section_blocks(self):
-        """Return [(section, articles)] for each navigation section, in one article query.
-
-        A window function ranks articles inside each top-level section (and its
-        children), so the query count does not grow with the number of sections.
-        """
-        sections = section_tree(self.request).navigation
-        if not sections:
-            return []
-        block_of = {section.pk: section.descendant_ids() for section in sections}
-        block = Case(
-            *[When(section_id__in=ids, then=Value(pk)) for pk, ids in block_of.items()],
-            output_field=IntegerField(),
-        )
-        ranked = (
-            Article.objects.published()
-            .filter(section_id__in=[pk for ids in block_of.values() for pk in ids])
-            .annotate(
-                block=block,
-                rank=Window(
-                    RowNumber(), partition_by=F("block"), order_by=[F("published_at").desc(), F("pk").desc()]
-                ),
-            )
-            .filter(rank__lte=SECTION_BLOCK_COUNT)
-            .for_listing()
-            .order_by("block", "rank")
-        )
-        articles_by_block = {}
-        for article in ranked:
-            articles_by_block.setdefault(article.block, []).append(article)
-        return [
-            (section, articles_by_block[section.pk])
-            for section in sections
-            if section.pk in articles_by_block
-        ]
 
 
 class SectionDetailView(PublishedListMixin, ListView):
@@ -130,7 +116,7 @@ class TagDetailView(PublishedListMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def filter_articles(self, articles):
-        return articles.tagged(self.tag.slug)
+        return articles.tagged(self.tag)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)
@@ -154,7 +140,7 @@ class ArticleDetailView(DetailView):
     context_object_name = "article"
 
     def get_queryset(self):
-        return self.readable_articles().for_listing().prefetch_related("corrections")
+        return self.readable_articles().for_reading().prefetch_related("corrections")
 
     def readable_articles(self):
         """Return what this request may read: published, plus what the staff user may preview."""
@@ -217,7 +203,7 @@ class ArticlePreviewView(ArticleDetailView):
     template_name = "articles/article_detail.html"
 
     def get(self, request, *args, token, **kwargs):
-        queryset = Article.objects.for_listing().prefetch_related("corrections")
+        queryset = Article.objects.for_reading().prefetch_related("corrections")
         article = article_for_preview_token(token, queryset)
         if article is None or article.status == Article.Status.WITHDRAWN:
             raise Http404("This preview link is invalid, expired or revoked.")
@@ -242,6 +228,7 @@ class SearchView(ListView):
 
     template_name = "articles/search.html"
     paginate_by = 10
+    paginator_class = ArchivePaginator
     allow_empty = True
 
     def get(self, request, *args, **kwargs):
@@ -282,6 +269,7 @@ class ArticleIndexView(ListView):
 
     template_name = "articles/article_index.html"
     paginate_by = 100
+    paginator_class = ArchivePaginator
     allow_empty = True
 
     def get(self, request, *args, **kwargs):

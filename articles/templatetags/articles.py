@@ -254,12 +254,7 @@ MOST_READ_CACHE_SECONDS = 300
 def related_articles(context, article):
     """Return "Baca juga": other published articles sharing tags, then the section."""
     section = section_tree(context.get("request")).by_id.get(article.section_id)
-    related = list(
-        Article.objects.published()
-        .related_to(article, section=section)
-        .select_related("section", "section__parent")[:RELATED_COUNT]
-    )
-    return {"articles": related}
+    return {"articles": Article.objects.published().related_to(article, section=section, limit=RELATED_COUNT)}
 
 
 def most_read_ids(period):
@@ -278,11 +273,7 @@ def most_read_articles():
     """Return {"day": [...], "week": [...]}: the most read published articles, in two queries at most."""
     ids = {period: most_read_ids(period) for period in MOST_READ_PERIODS}
     wanted = {pk for period_ids in ids.values() for pk in period_ids}
-    by_id = (
-        Article.objects.published().select_related("section", "section__parent").in_bulk(wanted)
-        if wanted
-        else {}
-    )
+    by_id = Article.objects.published().for_links().in_bulk(wanted) if wanted else {}
     return {period: [by_id[pk] for pk in period_ids if pk in by_id] for period, period_ids in ids.items()}
 
 
@@ -298,7 +289,9 @@ def section_neighbours(article):
     """Previous (older) and next (newer) published article in the same section."""
     if not article.published_at:
         return {}
-    in_section = Article.objects.published().filter(section_id=article.section_id).exclude(pk=article.pk)
+    in_section = (
+        Article.objects.published().for_links().filter(section_id=article.section_id).exclude(pk=article.pk)
+    )
     moment = article.published_at
     older = (
         in_section.filter(Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=article.pk))

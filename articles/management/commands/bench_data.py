@@ -25,11 +25,11 @@ WORDS = (
 RARE_WORDS = ["kriptografi", "vulkanologi", "numismatik", "paleontologi", "ornitologi"]
 SECTION_TREE = {
     "Nasional": ["Politik", "Hukum", "Pendidikan", "Kesehatan"],
-    "Internasional": ["Asia Pasifik", "Timur Tengah", "Eropa", "Amerika"],
+    "Internasional": ["Asia Pasifik", "Timur Tengah", "Eropa", "Amerika", "Afrika"],
     "Ekonomi": ["Bisnis", "Keuangan", "Energi", "Properti"],
-    "Teknologi": ["Gawai", "Internet", "Sains"],
-    "Olahraga": ["Sepak Bola", "Bulu Tangkis", "Otomotif"],
-    "Gaya Hidup": ["Kuliner", "Wisata"],
+    "Teknologi": ["Gawai", "Internet", "Sains", "Startup"],
+    "Olahraga": ["Sepak Bola", "Bulu Tangkis", "Basket", "Otomotif"],
+    "Gaya Hidup": ["Kuliner", "Wisata", "Mode"],
 }
 
 
