@@ -27,9 +27,93 @@ UNCACHED_PREFIXES = ("/admin/", "/pratinjau/", "/api/", "/healthz", "/readyz", "
 CACHED_STATUSES = {200, 301, 410}
 
 
-def content_generation():
-    """Return the current content generation: it changes whenever readers could see a change."""
-    return cache.get(GENERATION_KEY, 0)
+# Shared pieces of pages (related articles, the section tree, most read, ...) are kept at most
+# this long; "Terpopuler" moves with reads, not edits, so this bounds how late it may be.
+FRAGMENT_SECONDS = 300
+
+
+def content_generation(request=None):
+    """Return the current content generation: it changes whenever readers could see a change.
+
+    The page cache reads it once per request and leaves it on the request.
+    """
+    if request is not None and hasattr(request, "content_generation"):
+        return request.content_generation
+    try:
+        generation = cache.get(GENERATION_KEY, 0)
+    except Exception:  # noqa: BLE001 -- no shared cache: nothing cached to invalidate either
+        generation = None
+    if request is not None:
+        request.content_generation = generation
+    return generation
+
+
+def next_publication_timestamp(request=None):
+    """Return when the next scheduled article goes live (a Unix time), or 0 if none is scheduled.
+
+    Scheduling an article changes the content generation, so the answer is kept
+    per generation until that moment passes.
+    """
+    from .models import Article
+
+    generation = content_generation(request)
+    key = f"fragment:{generation}:next-publication"
+    try:
+        timestamp = cache.get(key) if generation is not None else None
+    except Exception:  # noqa: BLE001
+        timestamp = None
+    if timestamp is None or 0 < timestamp <= time.time():
+        upcoming = Article.objects.next_scheduled_at()
+        timestamp = upcoming.timestamp() if upcoming else 0
+        if generation is not None:
+            try:
+                cache.set(key, timestamp, timeout=None)
+            except Exception:  # noqa: BLE001
+                pass
+    return timestamp
+
+
+def seconds_until_stale(longest, request=None):
+    """Return how long something rendered now stays true: longest, or less if an article is due."""
+    upcoming = next_publication_timestamp(request)
+    if not upcoming:
+        return longest
+    return max(0, min(longest, int(upcoming - time.time())))
+
+
+def fragment_seconds(request=None):
+    """Return how long a page fragment rendered now may be cached (0: caching is off)."""
+    if settings.PAGE_CACHE_SECONDS <= 0:
+        return 0
+    return seconds_until_stale(FRAGMENT_SECONDS, request)
+
+
+def cached_fragment(request, name, compute):
+    """Return compute(), shared by every app server until the public content changes.
+
+    For the parts of public pages that cost queries but are the same for every
+    reader: keyed by the content generation (bumped on every change) and expiring
+    at the next scheduled publication, exactly like whole cached pages.
+    """
+    if settings.PAGE_CACHE_SECONDS <= 0:  # caching switched off (as in most tests)
+        return compute()
+    generation = content_generation(request)
+    if generation is None:
+        return compute()
+    key = f"fragment:{generation}:{name}"
+    try:
+        value = cache.get(key)
+    except Exception:  # noqa: BLE001
+        return compute()
+    if value is None:
+        value = compute()
+        timeout = seconds_until_stale(FRAGMENT_SECONDS, request)
+        if timeout > 1:
+            try:
+                cache.set(key, value, timeout)
+            except Exception:  # noqa: BLE001
+                logger.warning("Could not store %s in cache", name, exc_info=True)
+    return value
 
 
 def public_pages_changed():
@@ -70,7 +154,7 @@ class PublicPageCacheMiddleware:
         except Exception:  # noqa: BLE001 -- without the cache, render every request
             logger.warning("Page cache unavailable; rendering uncached", exc_info=True)
             return self.get_response(request)
-        generation = found.get(GENERATION_KEY, 0)
+        generation = request.content_generation = found.get(GENERATION_KEY, 0)
         entry = found.get(key)
         if entry is not None and entry[0] == generation and time.time() < entry[1]:
             response = entry[2]
@@ -80,7 +164,7 @@ class PublicPageCacheMiddleware:
         if self.is_cacheable_response(response):
             self.prepare(response)
             try:
-                cache.set(key, (generation, self.expiry(), response), settings.PAGE_CACHE_SECONDS)
+                cache.set(key, (generation, self.expiry(request), response), settings.PAGE_CACHE_SECONDS)
             except Exception:  # noqa: BLE001
                 logger.warning("Could not store page in cache", exc_info=True)
             response["X-Cache"] = "MISS"
@@ -89,13 +173,9 @@ class PublicPageCacheMiddleware:
         return response
 
     @staticmethod
-    def expiry():
+    def expiry(request):
         """Return when a page rendered now goes stale: at the latest, the next scheduled publication."""
-        from .models import Article
-
-        expires = time.time() + settings.PAGE_CACHE_SECONDS
-        next_publication = Article.objects.next_scheduled_at()
-        return min(expires, next_publication.timestamp()) if next_publication else expires
+        return time.time() + seconds_until_stale(settings.PAGE_CACHE_SECONDS, request)
 
     @staticmethod
     def is_cacheable_request(request):

@@ -524,6 +524,8 @@ class Article(models.Model):
                 include=["id"],
                 name="article_section_published",
             ),
+            # The admin's default sort and the sitemap index's "last modified".
+            models.Index(fields=["-modified_at"], name="article_modified"),
             *(
                 models.Index(
                     fields=["-published_at"],

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from .caching import cached_fragment
 from .models import Section
 
 
@@ -39,5 +40,5 @@ def section_tree(request=None):
     if request is None:
         return load_section_tree()
     if not hasattr(request, "_section_tree"):
-        request._section_tree = load_section_tree()
+        request._section_tree = cached_fragment(request, "sections", load_section_tree)
     return request._section_tree

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from .. import seo
+from ..caching import cached_fragment
 from ..html import image_sources, responsive_images
 from ..html import plain_text as html_plain_text
 from ..images import srcset as rendition_srcset
@@ -253,8 +254,14 @@ MOST_READ_CACHE_SECONDS = 300
 @register.inclusion_tag("includes/related_articles.html", takes_context=True)
 def related_articles(context, article):
     """Return "Baca juga": other published articles sharing tags, then the section."""
-    section = section_tree(context.get("request")).by_id.get(article.section_id)
-    return {"articles": Article.objects.published().related_to(article, section=section, limit=RELATED_COUNT)}
+    request = context.get("request")
+    section = section_tree(request).by_id.get(article.section_id)
+    related = cached_fragment(
+        request,
+        f"related:{article.pk}",
+        lambda: Article.objects.published().related_to(article, section=section, limit=RELATED_COUNT),
+    )
+    return {"articles": related}
 
 
 def most_read_ids(period):
@@ -284,11 +291,18 @@ def most_read(heading_level=2):
     return {"day": lists["day"], "week": lists["week"], "level": heading_level, "sublevel": heading_level + 1}
 
 
-@register.inclusion_tag("includes/article_neighbours.html")
-def section_neighbours(article):
+@register.inclusion_tag("includes/article_neighbours.html", takes_context=True)
+def section_neighbours(context, article):
     """Previous (older) and next (newer) published article in the same section."""
     if not article.published_at:
         return {}
+    older, newer = cached_fragment(
+        context.get("request"), f"neighbours:{article.pk}", lambda: published_neighbours(article)
+    )
+    return {"older": older, "newer": newer, "section": article.section}
+
+
+def published_neighbours(article):
     in_section = (
         Article.objects.published().for_links().filter(section_id=article.section_id).exclude(pk=article.pk)
     )
@@ -303,7 +317,7 @@ def section_neighbours(article):
         .order_by("published_at", "pk")
         .first()
     )
-    return {"older": older, "newer": newer, "section": article.section}
+    return older, newer
 
 
 @register.simple_tag
