@@ -524,7 +524,9 @@ class Article(models.Model):
                 include=["id"],
                 name="article_section_published",
             ),
-            # The admin's default sort and the sitemap index's "last modified".
+            # The admin list's order (drafts, without a publish time, first).
+            models.Index(fields=["-published_at", "-id"], name="article_newest"),
+            # The sitemap index's "last modified".
             models.Index(fields=["-modified_at"], name="article_modified"),
             *(
                 models.Index(

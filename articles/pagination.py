@@ -32,12 +32,8 @@ def cached_count(queryset):
     return cached_fragment(None, f"count:{digest}", queryset.count)
 
 
-class ArchivePaginator(Paginator):
-    """A Paginator for ordered article querysets: cached count, index-only OFFSET."""
-
-    @cached_property
-    def count(self):
-        return cached_count(self.object_list)
+class IndexOnlyPaginator(Paginator):
+    """A Paginator whose deep pages skip index entries rather than whole rows."""
 
     def page(self, number):
         number = self.validate_number(number)
@@ -49,3 +45,11 @@ class ArchivePaginator(Paginator):
         ids = list(self.object_list.prefetch_related(None).values_list("pk", flat=True)[bottom:top])
         rows = list(self.object_list.filter(pk__in=ids)) if ids else []
         return self._get_page(rows, number, self)
+
+
+class ArchivePaginator(IndexOnlyPaginator):
+    """For public listings: index-only OFFSET, and a count shared until the content changes."""
+
+    @cached_property
+    def count(self):
+        return cached_count(self.object_list)

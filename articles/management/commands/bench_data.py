@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from articles.models import Article, Author, Credit, Section, TaggedArticle
+from articles.models import Article, ArticleReadCount, Author, Credit, Section, TaggedArticle
 
 WORDS = (
     "pemerintah daerah warga kota desa pasar harga kebijakan anggaran menteri presiden rapat sidang "
@@ -74,6 +74,7 @@ class Command(BaseCommand):
         rng = random.Random(options["seed"])
         with transaction.atomic():
             if options["replace"]:
+                ArticleReadCount.objects.all().delete()
                 TaggedArticle.objects.all().delete()
                 Credit.objects.all().delete()
                 Article.objects.all().delete()
@@ -90,6 +91,7 @@ class Command(BaseCommand):
             self.make_articles(rng, options, leaves, authors, tags)
         finally:
             self.after_bulk_insert()
+        self.make_read_counts(rng)
         self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.0f}s."))
 
     def make_sections(self):
@@ -156,6 +158,20 @@ class Command(BaseCommand):
             Credit.objects.bulk_create(credits)
             TaggedArticle.objects.bulk_create(tagged)
             self.stdout.write(f"  {start + len(articles):>7} articles")
+
+    def make_read_counts(self, rng, articles=3_000, hours=24 * 7):
+        """Hourly read counters for the newest articles over the last week, so "Terpopuler" has work to do."""
+        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        recent = list(
+            Article.objects.published().order_by("-published_at").values_list("pk", flat=True)[:articles]
+        )
+        counts = [
+            ArticleReadCount(article_id=pk, hour_at=now - timedelta(hours=hour), count=rng.randint(1, 500))
+            for pk in recent
+            for hour in rng.sample(range(hours), 12)
+        ]
+        ArticleReadCount.objects.bulk_create(counts, batch_size=5_000)
+        self.stdout.write(f"  {len(counts):,} hourly read counts")
 
     # The search triggers (search.py) recompute an article's document for every tag row
     # inserted; for a bulk load, index each article once at the end instead.
