@@ -6,7 +6,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection, models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
@@ -344,25 +344,30 @@ def newest_pks(parts):
     """Return {name: [pk, ...]}, newest first, for parts {name: (queryset, limit)}.
 
     Each part is a bounded "latest N" list that an index answers. The home page
-    needs a dozen of them; on PostgreSQL they go in one UNION ALL query,
-    elsewhere (SQLite cannot slice inside a UNION) in one query each.
+    needs a dozen of them: they go to the database as one UNION ALL query.
     """
-    sliced = [
-        queryset.annotate(part=models.Value(index, output_field=models.IntegerField()))
-        .order_by("-published_at", "-pk")
-        .values_list("part", "pk", "published_at")[:limit]
-        for index, (queryset, limit) in enumerate(parts.values())
-    ]
-    if not sliced:
-        return {}
-    if connection.features.supports_slicing_ordering_in_compound:
-        rows = list(sliced[0].union(*sliced[1:], all=True)) if len(sliced) > 1 else list(sliced[0])
-    else:
-        rows = [row for part in sliced for row in part]
-    rows.sort(key=lambda row: (row[2], row[1]), reverse=True)
-    found = {index: [] for index in range(len(sliced))}
-    for index, pk, _published_at in rows:
-        found[index].append(pk)
+    selects, params = [], []
+    for index, (queryset, limit) in enumerate(parts.values()):
+        part = (
+            queryset.annotate(part=models.Value(index, output_field=models.IntegerField()))
+            .order_by("-published_at", "-pk")
+            .values_list("part", "pk", "published_at")[:limit]
+        )
+        try:
+            sql, part_params = part.query.sql_with_params()
+        except EmptyResultSet:  # e.g. a section with no subsections' ids: nothing to find
+            continue
+        # A subquery in FROM may have its own ORDER BY and LIMIT on every database.
+        selects.append(f"SELECT * FROM ({sql}) AS part_{index}")
+        params.extend(part_params)
+    found = {index: [] for index in range(len(parts))}
+    if selects:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(selects), params)
+            rows = cursor.fetchall()
+        rows.sort(key=lambda row: (row[2], row[1]), reverse=True)
+        for index, pk, _published_at in rows:
+            found[index].append(pk)
     return {name: found[index] for index, name in enumerate(parts)}
 
 

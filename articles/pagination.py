@@ -10,6 +10,8 @@ OFFSET over the index alone, then loads just those rows.
 import hashlib
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -21,7 +23,12 @@ NOW_SLACK = timedelta(minutes=1)
 
 def cached_count(queryset):
     """Return queryset.count(), shared by every app server until the public content changes."""
-    sql, params = queryset.values("pk").query.sql_with_params()
+    if settings.PAGE_CACHE_SECONDS <= 0:
+        return queryset.count()
+    try:
+        sql, params = queryset.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # e.g. a search with no candidates: nothing to count
+        return 0
     # published() compares with "now", different on every request; the cached count expires
     # at the next scheduled publication anyway, so "now" is left out of the key.
     now = timezone.now()

@@ -16,7 +16,7 @@ from .forms import ArticleIndexForm, SearchForm
 from .models import Article, ArticleOldSlug, Author, Page, newest_pks, published_q
 from .pagination import ArchivePaginator
 from .previews import article_for_preview_token
-from .search import highlight_results, search_articles
+from .search import highlight_results, search_articles, uses_postgres_search
 from .sections import section_tree
 from .services import article_count_read
 
@@ -242,13 +242,15 @@ class SearchView(ListView):
 
     def get_queryset(self):
         data = self.form.cleaned_data
-        return search_articles(
+        results = search_articles(
             Article.objects.published(),
             query=data["q"],
             section=data["section"],
             start=data["start"],
             end=data["end"],
-        ).for_listing()
+        )
+        # PostgreSQL cuts snippets itself; the SQLite fallback needs the bodies in Python.
+        return results.for_listing() if uses_postgres_search() else results.for_reading()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(form=self.form, sections=self.tree, **kwargs)

@@ -115,8 +115,9 @@ def test_long_sitemaps_are_split_into_pages(client, monkeypatch):
     assert page_three.count("<url>") == 1
 
 
-def test_article_sitemap_limit_is_the_protocol_maximum():
-    assert sitemaps.ArticleSitemap.limit == 50_000
+def test_every_sitemap_file_stays_within_the_protocol_limit():
+    for sitemap in sitemaps.SITEMAPS.values():
+        assert 0 < sitemap.limit <= 50_000, sitemap
 
 
 def test_robots_txt_names_the_sitemap_and_keeps_crawlers_out_of_the_admin(client):
