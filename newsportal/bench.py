@@ -21,6 +21,7 @@ from newsportal.stack import Stack
 PORT = int(os.environ.get("BENCH_PORT", "8590"))
 DURATION = os.environ.get("BENCH_DURATION", "8s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+SOLO_DURATION = os.environ.get("BENCH_SOLO_DURATION", "3s")
 THREADS = 2
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "100000"))
 # Its own database, never DATABASE_URL: the archive replaces whatever articles it finds.
@@ -93,8 +94,9 @@ def discover_urls():
     }
 
 
-def wrk(path, *, cold=False, cookie=None, duration=DURATION):
-    args = ["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", duration, "--latency"]
+def wrk(path, *, cold=False, cookie=None, duration=DURATION, connections=CONNECTIONS):
+    threads = min(THREADS, connections)
+    args = ["wrk", "-t", str(threads), "-c", str(connections), "-d", duration, "--latency"]
     if cookie:
         args += ["-H", f"Cookie: {cookie}"]
     script = None
@@ -133,9 +135,9 @@ def page_facts(path, cookie=None):
         return 0, "timeout"
 
 
-def report_row(name, cold, warm, static, size, queries):
+def report_row(name, cold, warm, static, size, queries, solo):
     print(
-        f"{name:22} {cold['rps']:9.0f} {cold['p50']:6.1f}ms {cold['p99']:6.1f}ms "
+        f"{name:22} {solo['p50']:6.1f}ms {cold['rps']:9.0f} {cold['p50']:6.1f}ms {cold['p99']:6.1f}ms "
         f"{warm['rps']:9.0f} {warm['p50']:6.1f}ms {warm['p99']:6.1f}ms "
         f"{warm['rps'] / static['rps']:10.0%} {cold['rps'] / static['rps']:10.0%} "
         f"{queries:>7} {size:8,} {cold['errors'] + warm['errors']:7}",
@@ -165,7 +167,12 @@ def run():
     print(
         f"\nnewsportal bench: {ARTICLES:,} articles, gunicorn {CONNECTIONS} connections, {DURATION} per run\n"
     )
-    header = f"{'page':22} {'cold r/s':>9} {'p50':>7} {'p99':>7} {'warm r/s':>9} {'p50':>7} {'p99':>7} "
+    print(
+        "solo p50: one connection, every request uncached (the server time of one page view);\n"
+        f"cold: {CONNECTIONS} connections, every request misses the page cache; warm: cached pages.\n"
+    )
+    header = f"{'page':22} {'solo p50':>8} {'cold r/s':>9} {'p50':>7} {'p99':>7} "
+    header += f"{'warm r/s':>9} {'p50':>7} {'p99':>7} "
     header += f"{'warm/static':>11} {'cold/static':>11} {'queries':>7} {'bytes':>8} {'non-2xx':>7}"
     print(header)
     print("-" * len(header), flush=True)
@@ -173,16 +180,18 @@ def run():
     for path in [*urls.values(), static_path]:  # warm up code paths and connections
         fetch(path)
     static = wrk(static_path)
-    report_row("static css (ceiling)", static, static, static, *page_facts(static_path))
+    report_row("static css (ceiling)", static, static, static, *page_facts(static_path), static)
     for name, path in urls.items():
         flush_cache()
         cold = wrk(path, cold=True)
+        solo = wrk(path, cold=True, connections=1, duration=SOLO_DURATION)
         fetch(path)  # one render fills the cache, as the first reader's would
         warm = wrk(path)
-        report_row(name, cold, warm, static, *page_facts(path))
+        report_row(name, cold, warm, static, *page_facts(path), solo)
     admin_path = "/admin/articles/article/"
     admin = wrk(admin_path, cookie=cookie)
-    report_row("admin article list", admin, admin, static, *page_facts(admin_path, cookie))
+    admin_solo = wrk(admin_path, cookie=cookie, connections=1, duration=SOLO_DURATION)
+    report_row("admin article list", admin, admin, static, *page_facts(admin_path, cookie), admin_solo)
 
     memory = stack.worker_peak_memory_mb()
     print(f"\npeak memory per gunicorn worker: {', '.join(f'{mb:.0f} MB' for mb in memory)}")
