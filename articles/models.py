@@ -249,8 +249,9 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(Exists(TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag_id=tag.pk)))
 
     def by_author(self, author):
-        # EXISTS, not a join: no duplicates to remove, and the listing order can walk an index.
-        return self.filter(Exists(Credit.objects.filter(article=OuterRef("pk"), author=author)))
+        # From the author's credits (an index), not a walk over the archive probing each article;
+        # IN, not a join, so an article with two roles appears once.
+        return self.filter(pk__in=Credit.objects.filter(author=author).values("article_id"))
 
     def latest_first(self):
         # Publish time alone, so listings walk the (section|status, published_at) indexes
@@ -671,6 +672,8 @@ class Credit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "author", "role"], name="credit_unique_role"),
         ]
+        # An author's page starts from their credits, not from the whole archive.
+        indexes = [models.Index(fields=["author", "article"], name="credit_author_article")]
 
     def __str__(self):
         return f"{self.get_role_display()}: {self.author}"

@@ -10,6 +10,7 @@ one static CSS file served by WhiteNoise through the same gunicorn.
 
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -33,12 +34,20 @@ stack = Stack(database_url=DATABASE_URL, redis_url=REDIS_URL, port=PORT)
 BASE = stack.base
 
 # Every request gets a unique query string, so it misses the page cache: the cold figure.
+# Each run and each wrk thread has its own prefix: wrk's Lua random numbers repeat from run
+# to run, and a repeated address would be served from the cache.
 COLD_LUA = """
 local counter = 0
+local prefix = "RUN"
+local thread_count = 0
+setup = function(thread)
+  thread_count = thread_count + 1
+  thread:set("prefix", prefix .. "-" .. thread_count)
+end
 request = function()
   counter = counter + 1
   local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
-  return wrk.format(nil, wrk.path .. sep .. "_bench=" .. counter .. "-" .. math.random(1, 1e9))
+  return wrk.format(nil, wrk.path .. sep .. "_bench=" .. prefix .. "-" .. counter)
 end
 """
 
@@ -102,7 +111,7 @@ def wrk(path, *, cold=False, cookie=None, duration=DURATION, connections=CONNECT
     script = None
     if cold:
         script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-        script.write(COLD_LUA)
+        script.write(COLD_LUA.replace("RUN", secrets.token_hex(6)))
         script.close()
         args += ["-s", script.name]
     output = subprocess.run(args + [BASE + path], capture_output=True, text=True, check=True).stdout
