@@ -7,11 +7,22 @@ production), so every app server stops serving the old pages at once. A page
 also stops being served at the next scheduled publish time (or after
 PAGE_CACHE_SECONDS, whichever comes first): a scheduled article appears on
 cached pages the moment it goes live, without a cron job.
+
+Each app server process also keeps its hottest pages in memory (a small LRU),
+so a warm page costs no round trip to Redis. It trusts those copies only while
+a Redis pub/sub subscription vouches for the current generation: every bump is
+published, and each process re-reads the generation the moment it hears of
+one. When the subscription is down, pages come from Redis as before.
 """
 
 import hashlib
 import logging
+import os
+import pickle
+import secrets
+import threading
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -39,8 +50,10 @@ def content_generation(request=None):
     """
     if request is not None and hasattr(request, "content_generation"):
         return request.content_generation
+    generation = WATCHER.current() if WATCHER.enabled() else None
     try:
-        generation = cache.get(GENERATION_KEY, 0)
+        if generation is None:
+            generation = cache.get(GENERATION_KEY, 0)
     except Exception:  # noqa: BLE001 -- no shared cache: nothing cached to invalidate either
         generation = None
     if request is not None:
@@ -123,12 +136,127 @@ def public_pages_changed():
 
 def _bump_generation():
     try:
+        if WATCHER.enabled():
+            WATCHER.bump()
+            return
         try:
             cache.incr(GENERATION_KEY)
         except ValueError:
-            cache.set(GENERATION_KEY, 1, timeout=None)
+            cache.set(GENERATION_KEY, _fresh_generation(), timeout=None)
     except Exception:  # noqa: BLE001 -- a cache outage must not fail the editor's save
         logger.exception("Could not invalidate the page cache")
+
+
+def _fresh_generation():
+    # Random, not 1: after Redis lost the key, numbering must not repeat a value that
+    # pages kept in some server's memory were tagged with.
+    return secrets.randbelow(2**48) + 1
+
+
+class GenerationWatcher:
+    """This process's view of the content generation, kept current by Redis pub/sub.
+
+    `current()` returns the generation while the subscription is up and None
+    otherwise (then callers ask Redis). A background thread per process
+    subscribes first and only then reads the generation, so no bump can fall
+    in between; every message makes it read the generation again, so the value
+    is Redis's own, never one pieced together from messages.
+    """
+
+    def __init__(self):
+        self.generation = None
+        self.pid = None
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def enabled():
+        return bool(settings.REDIS_URL) and settings.PAGE_CACHE_LOCAL_ENTRIES > 0
+
+    def key(self):
+        return cache.make_key(GENERATION_KEY)
+
+    def client(self):
+        import redis
+
+        return redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=2, health_check_interval=1
+        )
+
+    def current(self):
+        if self.pid != os.getpid():  # first use in this (forked) worker process
+            self.start()
+        return self.generation
+
+    def start(self):
+        with self.lock:
+            if self.pid == os.getpid():
+                return
+            self.pid, self.generation = os.getpid(), None
+            threading.Thread(target=self.listen, name="page-generation", daemon=True).start()
+
+    def read(self, client):
+        key = self.key()
+        client.set(key, _fresh_generation(), nx=True)
+        return int(client.get(key))
+
+    def listen(self):
+        while True:
+            try:
+                client = self.client()
+                with client.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    pubsub.subscribe(self.key())
+                    self.generation = self.read(client)
+                    while True:
+                        if pubsub.get_message(timeout=1.0) is not None:
+                            self.generation = self.read(client)
+            except Exception:  # noqa: BLE001 -- Redis gone: stop trusting memory, retry
+                self.generation = None
+                LOCAL_PAGES.clear()
+                time.sleep(1)
+
+    def bump(self):
+        client = self.client()
+        key = self.key()
+        client.set(key, _fresh_generation(), nx=True)
+        generation = client.incr(key)
+        client.publish(key, generation)
+        if self.pid == os.getpid() and self.generation is not None:
+            self.generation = generation  # this process knows at once, without the round trip
+
+
+class LocalPages:
+    """The hottest cached pages of this process, least recently used out first."""
+
+    def __init__(self):
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key, generation):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] != generation or time.time() >= entry[1]:
+                del self.entries[key]
+                return None
+            self.entries.move_to_end(key)
+            return entry[2]
+
+    def put(self, key, generation, expires, response):
+        blob = pickle.dumps(response, pickle.HIGHEST_PROTOCOL)
+        with self.lock:
+            self.entries[key] = (generation, expires, blob)
+            self.entries.move_to_end(key)
+            while len(self.entries) > settings.PAGE_CACHE_LOCAL_ENTRIES:
+                self.entries.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+
+
+WATCHER = GenerationWatcher()
+LOCAL_PAGES = LocalPages()
 
 
 def cache_control_header():
@@ -149,24 +277,40 @@ class PublicPageCacheMiddleware:
             self.mark_private(response)
             return response
         key = self.key_for(request)
+        watched = WATCHER.current() if WATCHER.enabled() else None
+        if watched is not None:
+            blob = LOCAL_PAGES.get(key, watched)
+            if blob is not None:  # this process's copy, of the current generation
+                response = pickle.loads(blob)
+                response["X-Cache"] = "HIT"
+                return response
         try:
-            found = cache.get_many([GENERATION_KEY, key])
+            if watched is None:
+                found = cache.get_many([GENERATION_KEY, key])
+                generation = found.get(GENERATION_KEY, 0)
+            else:
+                found, generation = {key: cache.get(key)}, watched
         except Exception:  # noqa: BLE001 -- without the cache, render every request
             logger.warning("Page cache unavailable; rendering uncached", exc_info=True)
             return self.get_response(request)
-        generation = request.content_generation = found.get(GENERATION_KEY, 0)
+        request.content_generation = generation
         entry = found.get(key)
         if entry is not None and entry[0] == generation and time.time() < entry[1]:
+            if watched is not None:
+                LOCAL_PAGES.put(key, generation, entry[1], entry[2])
             response = entry[2]
             response["X-Cache"] = "HIT"
             return response
         response = self.get_response(request)
         if self.is_cacheable_response(response):
             self.prepare(response)
+            expires = self.expiry(request)
             try:
-                cache.set(key, (generation, self.expiry(request), response), settings.PAGE_CACHE_SECONDS)
+                cache.set(key, (generation, expires, response), settings.PAGE_CACHE_SECONDS)
             except Exception:  # noqa: BLE001
                 logger.warning("Could not store page in cache", exc_info=True)
+            if watched is not None:
+                LOCAL_PAGES.put(key, generation, expires, response)
             response["X-Cache"] = "MISS"
         else:
             self.mark_private(response)

@@ -169,6 +169,9 @@ else:
 
 # Anonymous public pages are cached this long (and invalidated on every change).
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
+# With Redis: how many of the hottest pages each app server process also keeps in memory
+# (about 40 kB each), trusted through a pub/sub subscription. 0 turns the tier off.
+PAGE_CACHE_LOCAL_ENTRIES = int(os.environ.get("PAGE_CACHE_LOCAL_ENTRIES", "256"))
 
 # --- Auth: login attempts throttled per account and per IP (django-axes) ---------
 AUTHENTICATION_BACKENDS = [

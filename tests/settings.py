@@ -14,6 +14,8 @@ from newsportal.settings import *  # noqa: E402,F403
 
 # Most tests look at rendering; tests/test_caching.py turns the page cache on.
 PAGE_CACHE_SECONDS = 0
+# The in-process page tier outlives a test; the live two-server tests run it in gunicorn.
+PAGE_CACHE_LOCAL_ENTRIES = 0
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="newsportal-test-media-")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
