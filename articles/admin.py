@@ -27,7 +27,7 @@ from .caching import public_pages_changed
 from .forms import ArticleAdminForm, ArticleImportForm, InlineImageForm, workflow_action
 from .importers import ImportFileError
 from .models import Article, Author, Correction, Credit, InlineImage, Page, Section
-from .pagination import IndexOnlyPaginator
+from .pagination import ArchivePaginator
 from .previews import preview_expires_at, preview_path
 from .revisions import article_versions, compare_versions, history_entries, version_data
 from .search import clean_query, search_config, uses_postgres_search
@@ -212,11 +212,11 @@ class ArticleAdmin(PublicContentAdmin):
     ]
     list_select_related = ["section", "section__parent", "last_edited_by"]
     list_per_page = 50
-    # At 100,000 articles: no second COUNT(*) of the whole table, deep pages skip index
-    # entries, and no date drill-down (it scans every row for its years); the "publish
-    # time" filter covers today, this week, this month and this year.
+    # At 100,000 articles: no second COUNT(*) of the whole table, counts kept until an
+    # article changes, deep pages skip index entries, and no date drill-down (it scans
+    # every row for its years); the "publish time" filter covers today to this year.
     show_full_result_count = False
-    paginator = IndexOnlyPaginator
+    paginator = ArchivePaginator
     search_fields = ["headline", "dek", "slug", "kicker", "credits__author__name"]
     search_help_text = _("Headline, summary, kicker, slug or author name.")
     prepopulated_fields = {"slug": ("headline",)}

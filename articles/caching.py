@@ -71,10 +71,15 @@ def next_publication_timestamp(request=None):
 
     generation = content_generation(request)
     key = f"fragment:{generation}:next-publication"
-    try:
-        timestamp = cache.get(key) if generation is not None else None
-    except Exception:  # noqa: BLE001
-        timestamp = None
+    local = WATCHER.current() is not None
+    timestamp = LOCAL_FRAGMENTS.get(key, generation) if local else None
+    if timestamp is not None and not 0 < timestamp <= time.time():
+        return timestamp
+    if timestamp is None:
+        try:
+            timestamp = cache.get(key) if generation is not None else None
+        except Exception:  # noqa: BLE001
+            timestamp = None
     if timestamp is None or 0 < timestamp <= time.time():
         upcoming = Article.objects.next_scheduled_at()
         timestamp = upcoming.timestamp() if upcoming else 0
@@ -83,6 +88,8 @@ def next_publication_timestamp(request=None):
                 cache.set(key, timestamp, timeout=None)
             except Exception:  # noqa: BLE001
                 pass
+    if local:
+        LOCAL_FRAGMENTS.put(key, generation, timestamp or time.time() + FRAGMENT_SECONDS, timestamp)
     return timestamp
 
 
@@ -96,7 +103,7 @@ def seconds_until_stale(longest, request=None):
 
 def fragment_seconds(request=None):
     """Return how long a page fragment rendered now may be cached (0: caching is off)."""
-    if settings.PAGE_CACHE_SECONDS <= 0:
+    if settings.PAGE_CACHE_SECONDS <= 0 or content_generation(request) is None:
         return 0
     return seconds_until_stale(FRAGMENT_SECONDS, request)
 
@@ -114,18 +121,23 @@ def cached_fragment(request, name, compute):
     if generation is None:
         return compute()
     key = f"fragment:{generation}:{name}"
+    local = WATCHER.current() is not None  # this process may keep its own copy
+    if local and (value := LOCAL_FRAGMENTS.get(key, generation)) is not None:
+        return value
     try:
         value = cache.get(key)
     except Exception:  # noqa: BLE001
         return compute()
+    timeout = seconds_until_stale(FRAGMENT_SECONDS, request)
     if value is None:
         value = compute()
-        timeout = seconds_until_stale(FRAGMENT_SECONDS, request)
         if timeout > 1:
             try:
                 cache.set(key, value, timeout)
             except Exception:  # noqa: BLE001
                 logger.warning("Could not store %s in cache", name, exc_info=True)
+    if local and timeout > 1:
+        LOCAL_FRAGMENTS.put(key, generation, time.time() + timeout, value)
     return value
 
 
@@ -212,6 +224,7 @@ class GenerationWatcher:
             except Exception:  # noqa: BLE001 -- Redis gone: stop trusting memory, retry
                 self.generation = None
                 LOCAL_PAGES.clear()
+                LOCAL_FRAGMENTS.clear()
                 time.sleep(1)
 
     def bump(self):
@@ -224,10 +237,14 @@ class GenerationWatcher:
             self.generation = generation  # this process knows at once, without the round trip
 
 
-class LocalPages:
-    """The hottest cached pages of this process, least recently used out first."""
+class LocalCopies:
+    """The hottest cached pages (or fragments) of this process, least recently used out first.
 
-    def __init__(self):
+    Values are kept pickled, so every reader gets its own copy to change.
+    """
+
+    def __init__(self, capacity):
+        self.capacity = capacity
         self.entries = OrderedDict()
         self.lock = threading.Lock()
 
@@ -240,14 +257,14 @@ class LocalPages:
                 del self.entries[key]
                 return None
             self.entries.move_to_end(key)
-            return entry[2]
+        return pickle.loads(entry[2])
 
-    def put(self, key, generation, expires, response):
-        blob = pickle.dumps(response, pickle.HIGHEST_PROTOCOL)
+    def put(self, key, generation, expires, value):
+        blob = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
         with self.lock:
             self.entries[key] = (generation, expires, blob)
             self.entries.move_to_end(key)
-            while len(self.entries) > settings.PAGE_CACHE_LOCAL_ENTRIES:
+            while len(self.entries) > self.capacity():
                 self.entries.popitem(last=False)
 
     def clear(self):
@@ -256,7 +273,9 @@ class LocalPages:
 
 
 WATCHER = GenerationWatcher()
-LOCAL_PAGES = LocalPages()
+LOCAL_PAGES = LocalCopies(lambda: settings.PAGE_CACHE_LOCAL_ENTRIES)
+# Fragments are small (a section tree, four related links): room for many more.
+LOCAL_FRAGMENTS = LocalCopies(lambda: 4 * settings.PAGE_CACHE_LOCAL_ENTRIES)
 
 
 def cache_control_header():
@@ -279,9 +298,8 @@ class PublicPageCacheMiddleware:
         key = self.key_for(request)
         watched = WATCHER.current() if WATCHER.enabled() else None
         if watched is not None:
-            blob = LOCAL_PAGES.get(key, watched)
-            if blob is not None:  # this process's copy, of the current generation
-                response = pickle.loads(blob)
+            response = LOCAL_PAGES.get(key, watched)
+            if response is not None:  # this process's copy, of the current generation
                 response["X-Cache"] = "HIT"
                 return response
         try:

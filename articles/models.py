@@ -54,6 +54,13 @@ class SectionQuerySet(models.QuerySet):
         return self.filter(is_in_navigation=True, parent__isnull=True)
 
 
+class SectionManager(models.Manager.from_queryset(SectionQuerySet)):
+    # A section's name includes its parent's ("Internasional › Timur Tengah"): load the
+    # parent along, so lists of sections (admin filters, choices) cost one query.
+    def get_queryset(self):
+        return super().get_queryset().select_related("parent")
+
+
 class Section(models.Model):
     name = models.CharField(_("name"), max_length=80)
     slug = models.SlugField(
@@ -84,7 +91,7 @@ class Section(models.Model):
         help_text=_("Top-level sections with this flag appear in the menu and on the home page."),
     )
 
-    objects = SectionQuerySet.as_manager()
+    objects = SectionManager()
 
     class Meta:
         ordering = ["position", "name"]

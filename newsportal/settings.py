@@ -167,6 +167,14 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# {% cache %} fragments (footer, Terpopuler) are keyed by the content generation, so each
+# process may keep its own: rendering one again per process costs less than a round trip.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 1000},
+}
+
 # Anonymous public pages are cached this long (and invalidated on every change).
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
 # With Redis: how many of the hottest pages each app server process also keeps in memory
