@@ -2,16 +2,22 @@ import os
 import shutil
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import translation
+
+
+def clear_caches():
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # The cache may be a shared Redis (REDIS_URL in CI): no test sees another's pages.
-    cache.clear()
+    # The cache may be a shared Redis (REDIS_URL in CI), and {% cache %} fragments live in
+    # each process's memory: no test sees another's pages.
+    clear_caches()
     yield
-    cache.clear()
+    clear_caches()
 
 
 @pytest.fixture(autouse=True)
