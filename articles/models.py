@@ -310,7 +310,7 @@ class ArticleQuerySet(models.QuerySet):
             }
         )
         wanted = {row[0] for row in best_tagged} | {*nearby["section"], *nearby["family"]}
-        fetched = others.filter(pk__in=wanted).for_links()
+        fetched = others.filter(pk__in=wanted).for_listing()
         ranked = sorted(fetched, key=lambda a: rank(a.pk, a.section_id, a.published_at), reverse=True)
         return ranked[:limit]
 
@@ -326,20 +326,17 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_listing(self):
-        """Load what an article card shows, in a fixed number of queries.
+        """Load what an article card or headline link shows, in one query.
 
-        Cards never show the body, and the search document is for the database's
-        eyes only: neither is shipped to Python (bodies are most of a row's bytes).
+        Cards show no body, byline or tags, and the search document is for the
+        database's eyes only: none of them is shipped to Python (bodies are most
+        of a row's bytes).
         """
-        return self.defer("body", "search_vector").with_bylines()
+        return self.defer("body", "search_vector").select_related("section", "section__parent")
 
     def for_reading(self):
         """Load whole articles (body included) for a page or a feed, in a fixed number of queries."""
         return self.defer("search_vector").with_bylines()
-
-    def for_links(self):
-        """Load what a headline link needs (widgets: related, most read, previous/next)."""
-        return self.defer("body", "search_vector").select_related("section", "section__parent")
 
     def with_bylines(self):
         return self.select_related("section", "section__parent").prefetch_related(

@@ -155,7 +155,14 @@ def report_row(name, cold, warm, static, size, queries, solo):
 
 
 def flush_cache():
-    stack.manage("shell", "-c", "from django.core.cache import cache; cache.clear()")
+    # Clearing Redis is not enough: each gunicorn process keeps its own copies of pages and
+    # fragments for the current content generation. A new generation voids them all.
+    stack.manage(
+        "shell",
+        "-c",
+        "from django.core.cache import cache; from articles.caching import _bump_generation; "
+        "cache.clear(); _bump_generation()",
+    )
 
 
 def main():

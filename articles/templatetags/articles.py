@@ -280,7 +280,7 @@ def most_read_articles():
     """Return {"day": [...], "week": [...]}: the most read published articles, in two queries at most."""
     ids = {period: most_read_ids(period) for period in MOST_READ_PERIODS}
     wanted = {pk for period_ids in ids.values() for pk in period_ids}
-    by_id = Article.objects.published().for_links().in_bulk(wanted) if wanted else {}
+    by_id = Article.objects.published().for_listing().in_bulk(wanted) if wanted else {}
     return {period: [by_id[pk] for pk in period_ids if pk in by_id] for period, period_ids in ids.items()}
 
 
@@ -304,7 +304,7 @@ def section_neighbours(context, article):
 
 def published_neighbours(article):
     in_section = (
-        Article.objects.published().for_links().filter(section_id=article.section_id).exclude(pk=article.pk)
+        Article.objects.published().for_listing().filter(section_id=article.section_id).exclude(pk=article.pk)
     )
     moment = article.published_at
     older = (
