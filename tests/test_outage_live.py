@@ -157,6 +157,7 @@ def test_an_admin_edit_on_one_server_shows_on_the_other_at_once(stack):
     article_path = re.search(r'href="(/timur-tengah/\d{4}/\d{2}/\d{2}/qatar[\w-]*/)"', home).group(1)
     get(stack["other_url"] + article_path)
     assert get(stack["other_url"] + article_path)[1].get("X-Cache") == "HIT"
+    assert get(stack["other_url"] + "/")[1].get("X-Cache") == "HIT"
 
     editor = Browser(SimpleNamespace(base=stack["url"]))
     login = parse_form(editor.get("/admin/login/"))
@@ -173,6 +174,11 @@ def test_an_admin_edit_on_one_server_shows_on_the_other_at_once(stack):
     status, headers, body = get(stack["other_url"] + article_path)
     assert status == 200 and headers.get("X-Cache") == "MISS"
     assert "Ringkasan baru dari server pertama." in body
+    # The home page's card for it too: pages, cards and fragments kept in each process's
+    # memory are void as soon as the other server publishes the new generation.
+    status, headers, home = get(stack["other_url"] + "/")
+    assert status == 200 and headers.get("X-Cache") == "MISS"
+    assert "Ringkasan baru dari server pertama." in home
 
 
 def test_redis_down_the_site_renders_uncached_then_caches_again(stack):

@@ -6,14 +6,16 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.http import QueryDict
+from django.template.loader import render_to_string
 from django.urls import translate_url
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from .. import seo
-from ..caching import cached_fragment
+from ..caching import cached_fragment, local_fragment
 from ..html import image_sources, responsive_images
 from ..html import plain_text as html_plain_text
 from ..images import srcset as rendition_srcset
@@ -142,6 +144,22 @@ def site_identity(part="name"):
 def total_minutes(value):
     """Return a timedelta as whole minutes (at least 1), for messages such as the login lock-out."""
     return max(1, round(value.total_seconds() / 60)) if value else 0
+
+
+@register.simple_tag(takes_context=True)
+def article_card(context, article, variant="", level=3, eager=False):
+    """Render includes/article_card.html; each card is rendered once per content generation and process.
+
+    A card appears on many pages (home, sections, tags, authors, search), and
+    rendering forty of them was most of an uncached listing's time.
+    """
+
+    def render():
+        card = {"article": article, "variant": variant, "level": level, "eager": eager}
+        return render_to_string("includes/article_card.html", card)
+
+    name = f"card:{article.pk}:{variant}:{level}:{int(bool(eager))}:{get_language()}"
+    return mark_safe(local_fragment(context.get("request"), name, render))
 
 
 @register.inclusion_tag("includes/picture.html")
