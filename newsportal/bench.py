@@ -14,6 +14,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+import time
 import urllib.request
 from datetime import date
 
@@ -105,7 +106,18 @@ def discover_urls():
 
 def wrk(path, *, cold=False, cookie=None, duration=DURATION, connections=CONNECTIONS):
     threads = min(THREADS, connections)
-    args = ["wrk", "-t", str(threads), "-c", str(connections), "-d", duration, "--latency"]
+    args = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        duration,
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
     if cookie:
         args += ["-H", f"Cookie: {cookie}"]
     script = None
@@ -144,9 +156,24 @@ def page_facts(path, cookie=None):
         return 0, "timeout"
 
 
-def report_row(name, cold, warm, static, size, queries, solo):
+def first_render_ms(path):
+    """Time one request right after every cache was emptied: nothing cached, not even fragments."""
+    url = f"{BASE}{path}{'&' if '?' in path else '?'}_first={secrets.token_hex(6)}"
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            response.read()
+    except OSError:
+        return None
+    return (time.perf_counter() - started) * 1000
+
+
+def report_row(name, cold, warm, static, size, queries, solo, first):
+    first_column = f"{first:7.1f}ms" if first is not None else f"{'-':>9}"
+    solo_column = f"{solo['p50']:6.1f}ms" if solo["p50"] else f"{'-':>8}"
     print(
-        f"{name:22} {solo['p50']:6.1f}ms {cold['rps']:9.0f} {cold['p50']:6.1f}ms {cold['p99']:6.1f}ms "
+        f"{name:22} {first_column} {solo_column} "
+        f"{cold['rps']:9.0f} {cold['p50']:6.1f}ms {cold['p99']:6.1f}ms "
         f"{warm['rps']:9.0f} {warm['p50']:6.1f}ms {warm['p99']:6.1f}ms "
         f"{warm['rps'] / static['rps']:10.0%} {cold['rps'] / static['rps']:10.0%} "
         f"{queries:>7} {size:8,} {cold['errors'] + warm['errors']:7}",
@@ -184,10 +211,11 @@ def run():
         f"\nnewsportal bench: {ARTICLES:,} articles, gunicorn {CONNECTIONS} connections, {DURATION} per run\n"
     )
     print(
-        "solo p50: one connection, every request uncached (the server time of one page view);\n"
+        "first: one request right after every cache was emptied (pages and fragments);\n"
+        "solo p50: one connection, every request misses the page cache (the server time of one page view);\n"
         f"cold: {CONNECTIONS} connections, every request misses the page cache; warm: cached pages.\n"
     )
-    header = f"{'page':22} {'solo p50':>8} {'cold r/s':>9} {'p50':>7} {'p99':>7} "
+    header = f"{'page':22} {'first':>9} {'solo p50':>8} {'cold r/s':>9} {'p50':>7} {'p99':>7} "
     header += f"{'warm r/s':>9} {'p50':>7} {'p99':>7} "
     header += f"{'warm/static':>11} {'cold/static':>11} {'queries':>7} {'bytes':>8} {'non-2xx':>7}"
     print(header)
@@ -196,18 +224,19 @@ def run():
     for path in [*urls.values(), static_path]:  # warm up code paths and connections
         fetch(path)
     static = wrk(static_path)
-    report_row("static css (ceiling)", static, static, static, *page_facts(static_path), static)
+    report_row("static css (ceiling)", static, static, static, *page_facts(static_path), static, None)
     for name, path in urls.items():
         flush_cache()
+        first = first_render_ms(path)
         cold = wrk(path, cold=True)
         solo = wrk(path, cold=True, connections=1, duration=SOLO_DURATION)
         fetch(path)  # one render fills the cache, as the first reader's would
         warm = wrk(path)
-        report_row(name, cold, warm, static, *page_facts(path), solo)
+        report_row(name, cold, warm, static, *page_facts(path), solo, first)
     admin_path = "/admin/articles/article/"
     admin = wrk(admin_path, cookie=cookie)
     admin_solo = wrk(admin_path, cookie=cookie, connections=1, duration=SOLO_DURATION)
-    report_row("admin article list", admin, admin, static, *page_facts(admin_path, cookie), admin_solo)
+    report_row("admin article list", admin, admin, static, *page_facts(admin_path, cookie), admin_solo, None)
 
     memory = stack.worker_peak_memory_mb()
     print(f"\npeak memory per gunicorn worker: {', '.join(f'{mb:.0f} MB' for mb in memory)}")
