@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
+from .caching import cached_fragment
 from .forms import ArticleIndexForm, SearchForm
 from .models import Article, ArticleOldSlug, Author, Page, newest_pks, published_q
 from .pagination import ArchivePaginator
@@ -150,6 +151,19 @@ class ArticleDetailView(DetailView):
         # Editors preview everything; writers their own articles.
         previewable = Article.objects.visible_to(user).values("pk")
         return Article.objects.filter(published_q() | Q(pk__in=previewable))
+
+    def get_object(self, queryset=None):
+        if queryset is not None or self.request.user.has_perm("articles.change_article"):
+            return super().get_object(queryset)
+        # Readers all see the same published article: loaded (with bylines, tags and
+        # corrections) once per content generation, like the fragments around it.
+        article = cached_fragment(self.request, f"article:{self.kwargs['slug']}", self.find_published)
+        if article is None:
+            raise Http404("No such article.")
+        return article
+
+    def find_published(self):
+        return self.get_queryset().filter(slug=self.kwargs["slug"]).first()
 
     def get(self, request, *args, **kwargs):
         try:

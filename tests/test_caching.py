@@ -129,3 +129,30 @@ def test_scheduled_article_appears_on_cached_pages_at_its_publish_time(client):
         response = client.get("/")
         assert response["X-Cache"] == "MISS"
         assert b"Berita Terjadwal" in response.content
+
+
+def test_pieces_of_pages_follow_the_content_too(client, django_capture_on_commit_callbacks):
+    # An uncached address (a new query string) is rebuilt from cached pieces: the article
+    # itself, its related articles, the cards. A change must reach every one of them.
+    article = make_article(headline="Judul Lama", tags=["Banjir"])
+    neighbour = make_article(headline="Tetangga Lama", tags=["Banjir"], section=article.section)
+    assert b"Tetangga Lama" in client.get(article.get_absolute_url() + "?a=1").content
+    assert b"Judul Lama" in client.get("/?a=1").content
+    type(article).objects.filter(pk=article.pk).update(headline="Judul Baru")
+    type(article).objects.filter(pk=neighbour.pk).update(headline="Tetangga Baru")
+    with django_capture_on_commit_callbacks(execute=True):
+        public_pages_changed()
+    page = client.get(article.get_absolute_url() + "?a=2").content
+    assert b"Judul Baru" in page and b"Tetangga Baru" in page and b"Tetangga Lama" not in page
+    assert b"Judul Baru" in client.get("/?a=2").content
+
+
+def test_an_unpublished_article_is_gone_at_once_even_from_cached_pieces(
+    client, django_capture_on_commit_callbacks
+):
+    article = make_article(headline="Segera Ditarik")
+    assert client.get(article.get_absolute_url()).status_code == 200
+    type(article).objects.filter(pk=article.pk).update(status="unpublished")
+    with django_capture_on_commit_callbacks(execute=True):
+        public_pages_changed()
+    assert client.get(article.get_absolute_url() + "?b=1").status_code == 404
