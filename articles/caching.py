@@ -50,7 +50,7 @@ def content_generation(request=None):
     """
     if request is not None and hasattr(request, "content_generation"):
         return request.content_generation
-    generation = WATCHER.current() if WATCHER.enabled() else None
+    generation = WATCHER.current()
     try:
         if generation is None:
             generation = cache.get(GENERATION_KEY, 0)
@@ -148,9 +148,7 @@ def local_fragment(request, name, compute):
     would cost more than rendering: used only while the pub/sub subscription
     vouches for the content generation, otherwise rendered every time.
     """
-    if settings.PAGE_CACHE_SECONDS <= 0 or not WATCHER.enabled():
-        return compute()
-    generation = WATCHER.current()
+    generation = WATCHER.current() if settings.PAGE_CACHE_SECONDS > 0 else None
     if generation is None:
         return compute()
     key = f"fragment:{generation}:{name}"
@@ -216,6 +214,8 @@ class GenerationWatcher:
         )
 
     def current(self):
+        if not self.enabled():
+            return None
         if self.pid != os.getpid():  # first use in this (forked) worker process
             self.start()
         return self.generation
@@ -317,7 +317,7 @@ class PublicPageCacheMiddleware:
             self.mark_private(response)
             return response
         key = self.key_for(request)
-        watched = WATCHER.current() if WATCHER.enabled() else None
+        watched = WATCHER.current()
         if watched is not None:
             response = LOCAL_PAGES.get(key, watched)
             if response is not None:  # this process's copy, of the current generation
