@@ -3,6 +3,7 @@ import shutil
 
 import pytest
 from django.core.cache import caches
+from django.test import Client
 from django.utils import translation
 
 
@@ -18,6 +19,20 @@ def _clear_cache():
     clear_caches()
     yield
     clear_caches()
+
+
+@pytest.fixture
+def editor():
+    from .factories import make_user
+
+    return make_user(username="redaktur", group="Editor")
+
+
+@pytest.fixture
+def editor_client(editor):
+    client = Client()  # Its own session, so tests can use it next to the `client` fixture.
+    client.force_login(editor)
+    return client
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,18 +30,6 @@ Join channel telegram websitekami.com agar tidak ketinggalan berita
 Penulis: Siti Rahma
 Editor: Budi Santoso
 """
-
-
-@pytest.fixture
-def editor():
-    return make_user(username="redaktur", group="Editor")
-
-
-@pytest.fixture
-def editor_client(editor):
-    client = Client()
-    client.force_login(editor)
-    return client
 
 
 def changelist(client, **params):

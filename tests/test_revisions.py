@@ -22,18 +22,6 @@ def versions_of(article):
     return Version.objects.get_for_object(article).select_related("revision__user")
 
 
-@pytest.fixture
-def editor():
-    return make_user(username="redaktur", group="Editor")
-
-
-@pytest.fixture
-def editor_client(editor):
-    client = Client()
-    client.force_login(editor)
-    return client
-
-
 def test_every_admin_save_keeps_a_version_with_user_and_comment(editor_client, editor):
     article = make_article()
     for headline in ["Judul kedua", "Judul ketiga"]:

@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,18 +30,6 @@ def writer():
 @pytest.fixture
 def writer_client(client, writer):
     client.force_login(writer)
-    return client
-
-
-@pytest.fixture
-def editor():
-    return make_user(username="editor", group="Editor")
-
-
-@pytest.fixture
-def editor_client(editor):
-    client = Client()  # Its own session: tests use it next to writer_client.
-    client.force_login(editor)
     return client
 
 
