@@ -72,14 +72,13 @@ def next_publication_timestamp(request=None):
     generation = content_generation(request)
     key = f"fragment:{generation}:next-publication"
     local = WATCHER.current() is not None
-    timestamp = LOCAL_FRAGMENTS.get(key, generation) if local else None
-    if timestamp is not None and not 0 < timestamp <= time.time():
+    # A local copy expires at the moment it names, so one that is found still holds.
+    if local and (timestamp := LOCAL_FRAGMENTS.get(key, generation)) is not None:
         return timestamp
-    if timestamp is None:
-        try:
-            timestamp = cache.get(key) if generation is not None else None
-        except Exception:  # noqa: BLE001
-            timestamp = None
+    try:
+        timestamp = cache.get(key) if generation is not None else None
+    except Exception:  # noqa: BLE001
+        timestamp = None
     if timestamp is None or 0 < timestamp <= time.time():
         upcoming = Article.objects.next_scheduled_at()
         timestamp = upcoming.timestamp() if upcoming else 0
@@ -108,55 +107,41 @@ def fragment_seconds(request=None):
     return seconds_until_stale(FRAGMENT_SECONDS, request)
 
 
-def cached_fragment(request, name, compute):
-    """Return compute(), shared by every app server until the public content changes.
+def cached_fragment(request, name, compute, *, shared=True):
+    """Return compute(), kept until the public content changes.
 
-    For the parts of public pages that cost queries but are the same for every
-    reader: keyed by the content generation (bumped on every change) and expiring
-    at the next scheduled publication, exactly like whole cached pages.
+    For the parts of public pages that are the same for every reader: keyed by
+    the content generation (bumped on every change) and expiring at the next
+    scheduled publication, exactly like whole cached pages. Each process keeps
+    its own copy while the pub/sub subscription vouches for the generation;
+    shared=False skips Redis altogether, for small and numerous pieces (article
+    cards) where a round trip costs more than rendering them again.
     """
     if settings.PAGE_CACHE_SECONDS <= 0:  # caching switched off (as in most tests)
         return compute()
-    generation = content_generation(request)
+    local = WATCHER.current() is not None  # this process may keep its own copy
+    generation = content_generation(request) if shared or local else None
     if generation is None:
         return compute()
     key = f"fragment:{generation}:{name}"
-    local = WATCHER.current() is not None  # this process may keep its own copy
     if local and (value := LOCAL_FRAGMENTS.get(key, generation)) is not None:
         return value
-    try:
-        value = cache.get(key)
-    except Exception:  # noqa: BLE001
-        return compute()
+    value = None
+    if shared:
+        try:
+            value = cache.get(key)
+        except Exception:  # noqa: BLE001
+            return compute()
     timeout = seconds_until_stale(FRAGMENT_SECONDS, request)
     if value is None:
         value = compute()
-        if timeout > 1:
+        if shared and timeout > 1:
             try:
                 cache.set(key, value, timeout)
             except Exception:  # noqa: BLE001
                 logger.warning("Could not store %s in cache", name, exc_info=True)
     if local and timeout > 1:
         LOCAL_FRAGMENTS.put(key, generation, time.time() + timeout, value)
-    return value
-
-
-def local_fragment(request, name, compute):
-    """Return compute(), a rendered piece of page, kept in this process's memory only.
-
-    For small and numerous pieces (article cards), where a round trip to Redis
-    would cost more than rendering: used only while the pub/sub subscription
-    vouches for the content generation, otherwise rendered every time.
-    """
-    generation = WATCHER.current() if settings.PAGE_CACHE_SECONDS > 0 else None
-    if generation is None:
-        return compute()
-    key = f"fragment:{generation}:{name}"
-    value = LOCAL_FRAGMENTS.get(key, generation)
-    if value is None:
-        value = compute()
-        expires = time.time() + seconds_until_stale(FRAGMENT_SECONDS, request)
-        LOCAL_FRAGMENTS.put(key, generation, expires, value)
     return value
 
 

@@ -335,13 +335,12 @@ class ArticleQuerySet(models.QuerySet):
         return self.defer("body", "search_vector").select_related("section", "section__parent")
 
     def for_reading(self):
-        """Load whole articles (body included) for a page or a feed, in a fixed number of queries."""
-        return self.defer("search_vector").with_bylines()
-
-    def with_bylines(self):
-        return self.select_related("section", "section__parent").prefetch_related(
-            Prefetch("credits", queryset=Credit.objects.select_related("author").order_by("position", "pk")),
-            "tags",
+        """Load whole articles (body, bylines, tags) for a page or a feed, in a fixed number of queries."""
+        credits = Credit.objects.select_related("author").order_by("position", "pk")
+        return (
+            self.defer("search_vector")
+            .select_related("section", "section__parent")
+            .prefetch_related(Prefetch("credits", queryset=credits), "tags")
         )
 
 

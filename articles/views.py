@@ -47,7 +47,7 @@ class HomeView(TemplateView):
         published = Article.objects.published()
         sections = section_tree(self.request).navigation
         # Every list on the page is a bounded "newest N" an index answers: one query for
-        # all their ids, then one for the cards (plus their bylines and tags).
+        # all their ids, then one for the cards.
         parts = {
             "pinned": (published.filter(is_pinned=True), 1),
             "featured": (published.filter(is_featured=True), 1),

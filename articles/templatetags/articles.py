@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from .. import seo
-from ..caching import cached_fragment, local_fragment
+from ..caching import cached_fragment
 from ..html import image_sources, responsive_images
 from ..html import plain_text as html_plain_text
 from ..images import srcset as rendition_srcset
@@ -159,7 +159,7 @@ def article_card(context, article, variant="", level=3, eager=False):
         return render_to_string("includes/article_card.html", card)
 
     name = f"card:{article.pk}:{variant}:{level}:{int(bool(eager))}:{get_language()}"
-    return mark_safe(local_fragment(context.get("request"), name, render))
+    return mark_safe(cached_fragment(context.get("request"), name, render, shared=False))
 
 
 @register.inclusion_tag("includes/picture.html")
