@@ -23,7 +23,7 @@ from reversion.models import Version
 from taggit.models import Tag
 
 from . import services
-from .caching import public_pages_changed
+from pagecache import public_pages_changed
 from .forms import ArticleAdminForm, ArticleImportForm, InlineImageForm, workflow_action
 from .importers import ImportFileError
 from .models import Article, Author, Correction, Credit, InlineImage, Page, Section

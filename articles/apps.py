@@ -19,6 +19,8 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         import reversion
 
+        import pagecache
+
         from .models import Article, Correction, Credit
 
         # Every save inside a revision block (services, the admin) keeps a version of the
@@ -28,3 +30,5 @@ class ArticlesConfig(AppConfig):
         # The search vector is derived data, rebuilt by the database; versions don't carry it.
         reversion.register(Article, follow=["credits", "corrections"], exclude=["search_vector"])
         post_migrate.connect(sync_search_config, sender=self, dispatch_uid="articles_sync_search_config")
+        # Cached pages go stale when the next scheduled article goes live.
+        pagecache.register_next_change(Article.objects.next_scheduled_at)

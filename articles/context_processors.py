@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from .caching import cached_fragment, content_generation, fragment_seconds
+from pagecache import cached_fragment, content_generation, fragment_seconds
 from .models import Page
 from .sections import section_tree
 

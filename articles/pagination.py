@@ -3,7 +3,7 @@
 Two costs grow with the archive in Django's stock Paginator: COUNT(*) on every
 request, and OFFSET over whole rows (bodies included) on deep pages. Here the
 count is shared through the cache until the content changes (the page-cache
-generation, see caching.py), and a page first picks its primary keys with
+generation, see the pagecache app), and a page first picks its primary keys with
 OFFSET over the index alone, then loads just those rows.
 """
 
@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from .caching import cached_fragment
+from pagecache import cached_fragment
 
 NOW_SLACK = timedelta(minutes=1)
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from .caching import cached_fragment
+from pagecache import cached_fragment
 from .models import Section
 
 

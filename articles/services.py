@@ -23,7 +23,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from reversion.models import Version
 
-from .caching import public_pages_changed
+from pagecache import public_pages_changed
 from .html import carry_heading_ids, normalize_headings
 from .images import renditions_create
 from .importers import ImportFileError, ParsedArticle, decode_article_file, parse_article

@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
@@ -58,3 +58,23 @@ def is_connection_error(exception: Exception) -> bool:
         return True
     message = str(exception).lower()
     return any(phrase in message for phrase in CONNECTION_PHRASES)
+
+
+class QueryCountHeaderMiddleware:
+    """Report the SQL queries a request ran in X-Query-Count (benchmarks only: QUERY_COUNT_HEADER=1)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        count = 0
+
+        def counter(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counter):
+            response = self.get_response(request)
+        response["X-Query-Count"] = str(count)
+        return response

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     # The body's WYSIWYG editor; its JS and CSS ship inside the package (no CDN).
     "django_prose_editor",
     "axes",
+    # The public page cache (no models): middleware, fragments, shared invalidation.
+    "pagecache",
     "articles",
 ]
 
@@ -79,11 +81,11 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # WhiteNoise right after SecurityMiddleware: static files skip the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    *(["articles.caching.QueryCountHeaderMiddleware"] if env_bool("QUERY_COUNT_HEADER") else []),
+    *(["newsportal.middleware.QueryCountHeaderMiddleware"] if env_bool("QUERY_COUNT_HEADER") else []),
     # Answers If-None-Match with 304, for cached and freshly rendered pages alike.
     "django.middleware.http.ConditionalGetMiddleware",
     # Before sessions, locale and auth: a cache hit skips all of them.
-    "articles.caching.PublicPageCacheMiddleware",
+    "pagecache.core.PublicPageCacheMiddleware",
     # Inside the page cache, so compressed pages are cached compressed.
     "django.middleware.gzip.GZipMiddleware",
     *(["newsportal.db_router.ReplicaReadsMiddleware"] if os.environ.get("DATABASE_REPLICA_URL") else []),
@@ -157,7 +159,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Django's RedisCache, answering "miss" instead of failing while Redis is down.
-            "BACKEND": "newsportal.cache.ResilientRedisCache",
+            "BACKEND": "pagecache.backends.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             # Give up quickly on a dead Redis: readers wait for pages, not for timeouts.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

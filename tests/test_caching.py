@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles.caching import public_pages_changed
+from pagecache import public_pages_changed
 
 from .factories import make_article, make_user
 

@@ -26,7 +26,7 @@ from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.http import http_date
 
 logger = logging.getLogger(__name__)
@@ -61,14 +61,22 @@ def content_generation(request=None):
     return generation
 
 
-def next_publication_timestamp(request=None):
-    """Return when the next scheduled article goes live (a Unix time), or 0 if none is scheduled.
+# Returns the next moment (an aware datetime) when public content changes by itself, or None.
+_next_change = None
 
-    Scheduling an article changes the content generation, so the answer is kept
+
+def register_next_change(source):
+    """Tell the cache how to find the next scheduled change (the content app calls this once)."""
+    global _next_change
+    _next_change = source
+
+
+def next_publication_timestamp(request=None):
+    """Return when the next scheduled change falls due (a Unix time), or 0 if none is scheduled.
+
+    Scheduling a change changes the content generation, so the answer is kept
     per generation until that moment passes.
     """
-    from .models import Article
-
     generation = content_generation(request)
     key = f"fragment:{generation}:next-publication"
     local = WATCHER.current() is not None
@@ -80,7 +88,7 @@ def next_publication_timestamp(request=None):
     except Exception:  # noqa: BLE001
         timestamp = None
     if timestamp is None or 0 < timestamp <= time.time():
-        upcoming = Article.objects.next_scheduled_at()
+        upcoming = _next_change() if _next_change is not None else None
         timestamp = upcoming.timestamp() if upcoming else 0
         if generation is not None:
             try:
@@ -148,6 +156,11 @@ def cached_fragment(request, name, compute, *, shared=True):
 def public_pages_changed():
     """Invalidate every cached public page, on every app server, after the transaction commits."""
     transaction.on_commit(_bump_generation)
+
+
+def invalidate_public_pages():
+    """Invalidate every cached public page and fragment on every app server, now."""
+    _bump_generation()
 
 
 def _bump_generation():
@@ -384,23 +397,3 @@ class PublicPageCacheMiddleware:
     def mark_private(response):
         if "Cache-Control" not in response:
             response["Cache-Control"] = "private, no-cache"
-
-
-class QueryCountHeaderMiddleware:
-    """Report the SQL queries a request ran in X-Query-Count (benchmarks only: QUERY_COUNT_HEADER=1)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        count = 0
-
-        def counter(execute, sql, params, many, context):
-            nonlocal count
-            count += 1
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(counter):
-            response = self.get_response(request)
-        response["X-Query-Count"] = str(count)
-        return response
