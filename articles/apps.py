@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def sync_search_config(sender, using, **kwargs):
-    """After migrate: make the search triggers index with ARTICLES_SEARCH_CONFIG (search.py)."""
+    """After migrate: make the search triggers index with ARTICLES_SEARCH_CONFIG (search/triggers.py)."""
     from django.db import connections
 
     from .search import sync_search_config as sync

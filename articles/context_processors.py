@@ -2,6 +2,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from pagecache import cached_fragment, content_generation, fragment_seconds
+
 from .models import Page
 from .sections import section_tree
 

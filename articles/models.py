@@ -6,9 +6,9 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
-from django.core.exceptions import EmptyResultSet, ValidationError
-from django.db import connection, models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
@@ -270,61 +270,6 @@ class ArticleQuerySet(models.QuerySet):
         start = timezone.make_aware(datetime.combine(day, time.min))
         return self.filter(published_at__gte=start, published_at__lt=start + timedelta(days=1))
 
-    def related_to(self, article, *, section=None, limit=4):
-        """Return up to limit articles ranked by shared tags, then same section, then same family.
-
-        Ties go to the newer article; articles with nothing in common are left out, and
-        the article itself never appears. The work is bounded whatever the archive's
-        size: tag matches are drawn from the RELATED_CANDIDATES newest rows sharing a
-        tag, section matches from each section's newest few. Pass the article's section
-        from sections.section_tree() to spare the queries that walk the section tree.
-        """
-        section = section or article.section
-        family_ids = set(section.ancestors(include_self=True)[0].descendant_ids())
-        others = self.exclude(pk=article.pk)
-        tag_ids = [tag.pk for tag in article.tags.all()]
-
-        def rank(pk, section_id, published_at):
-            tier = 2 if section_id == section.pk else 1 if section_id in family_ids else 0
-            return (shared.get(pk, 0), tier, published_at, pk)
-
-        shared = {}
-        if tag_ids:
-            tagged = TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag_id__in=tag_ids)
-            rows = (
-                others.filter(Exists(tagged))
-                .annotate(
-                    shared=Subquery(tagged.values("content_object").annotate(n=Count("pk")).values("n"))
-                )
-                .order_by("-published_at", "-pk")
-                .values_list("pk", "section_id", "published_at", "shared")[:RELATED_CANDIDATES]
-            )
-            shared = {pk: count for pk, _section_id, _published_at, count in rows}
-            best_tagged = sorted((row[:3] for row in rows), key=lambda row: rank(*row), reverse=True)[:limit]
-        else:
-            best_tagged = []
-        nearby = newest_pks(
-            {
-                "section": (others.filter(section_id=section.pk), limit),
-                "family": (others.filter(section_id__in=family_ids), limit),
-            }
-        )
-        wanted = {row[0] for row in best_tagged} | {*nearby["section"], *nearby["family"]}
-        fetched = others.filter(pk__in=wanted).for_listing()
-        ranked = sorted(fetched, key=lambda a: rank(a.pk, a.section_id, a.published_at), reverse=True)
-        return ranked[:limit]
-
-    def most_read(self, *, since):
-        """Rank articles by reads counted since the given moment, most read first; unread ones left out."""
-        # Filtering the join first lets the database start from the window's read counts
-        # (index on hour_at) instead of grouping every article in the archive.
-        return (
-            self.filter(read_counts__hour_at__gte=since)
-            .annotate(reads=models.Sum("read_counts__count"))
-            .filter(reads__gt=0)
-            .order_by("-reads", "-published_at", "-pk")
-        )
-
     def for_listing(self):
         """Load what an article card or headline link shows, in one query.
 
@@ -342,41 +287,6 @@ class ArticleQuerySet(models.QuerySet):
             .select_related("section", "section__parent")
             .prefetch_related(Prefetch("credits", queryset=credits), "tags")
         )
-
-
-def newest_pks(parts):
-    """Return {name: [pk, ...]}, newest first, for parts {name: (queryset, limit)}.
-
-    Each part is a bounded "latest N" list that an index answers. The home page
-    needs a dozen of them: they go to the database as one UNION ALL query.
-    """
-    selects, params = [], []
-    for index, (queryset, limit) in enumerate(parts.values()):
-        part = (
-            queryset.annotate(part=models.Value(index, output_field=models.IntegerField()))
-            .order_by("-published_at", "-pk")
-            .values_list("part", "pk", "published_at")[:limit]
-        )
-        try:
-            sql, part_params = part.query.sql_with_params()
-        except EmptyResultSet:  # e.g. a section with no subsections' ids: nothing to find
-            continue
-        # A subquery in FROM may have its own ORDER BY and LIMIT on every database.
-        selects.append(f"SELECT * FROM ({sql}) AS part_{index}")
-        params.extend(part_params)
-    found = {index: [] for index in range(len(parts))}
-    if selects:
-        with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(selects), params)
-            rows = cursor.fetchall()
-        rows.sort(key=lambda row: (row[2], row[1]), reverse=True)
-        for index, pk, _published_at in rows:
-            found[index].append(pk)
-    return {name: found[index] for index, name in enumerate(parts)}
-
-
-# "Baca juga" ranks at most this many (article, tag) rows, the newest sharing a tag.
-RELATED_CANDIDATES = 200
 
 
 def published_q():
@@ -509,7 +419,7 @@ class Article(models.Model):
     # Part of every shared preview link; a new value revokes all links given out so far.
     preview_nonce = models.CharField(max_length=32, default=new_preview_nonce, editable=False)
     # Full-text search document (headline, kicker, tags, summary, body), written by a
-    # PostgreSQL trigger on every insert, update and tag change; NULL on SQLite. See search.py.
+    # PostgreSQL trigger on every insert, update and tag change; NULL on SQLite. See search/triggers.py.
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     modified_at = models.DateTimeField(_("modified"), auto_now=True)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from pagecache import cached_fragment
+
 from .models import Section
 
 

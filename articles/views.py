@@ -13,12 +13,14 @@ from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
 from pagecache import cached_fragment
+
 from .forms import ArticleIndexForm, SearchForm
-from .models import Article, ArticleOldSlug, Author, Page, newest_pks, published_q
+from .models import Article, ArticleOldSlug, Author, Page, published_q
 from .pagination import ArchivePaginator
 from .previews import article_for_preview_token
 from .search import highlight_results, search_articles, uses_postgres_search
 from .sections import section_tree
+from .selectors import newest_pks
 from .services import article_count_read
 
 LATEST_COUNT = 10

@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    # Full-text search fields and indexes; harmless on SQLite, where search falls back (search.py).
+    # Full-text search fields and indexes; harmless on SQLite, where search falls back (articles/search/).
     "django.contrib.postgres",
     "django.contrib.sitemaps",
     "taggit",
@@ -310,7 +310,7 @@ SITE_TAGLINE = os.environ.get("SITE_TAGLINE", "Berita terpercaya, cepat dan jern
 # --- Search: the PostgreSQL text-search configuration for article text --------
 # It must fit the language the articles are written in: PostgreSQL ships
 # "indonesian" (Snowball: "menyerang", "serangan" -> "serang") and "english".
-# Changing it takes effect at the next `migrate`, which re-indexes (search.py).
+# Changing it takes effect at the next `migrate`, which re-indexes (articles/search/triggers.py).
 ARTICLES_SEARCH_CONFIG = os.environ.get(
     "SEARCH_CONFIG", {"id": "indonesian", "en": "english"}.get(LANGUAGE_CODE, "simple")
 )

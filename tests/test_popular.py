@@ -9,8 +9,8 @@ from django.db import connection
 from django.utils import timezone
 
 from articles.models import Article, ArticleReadCount
+from articles.selectors import most_read_articles
 from articles.services import article_count_read, read_counts_prune
-from articles.templatetags.articles import most_read_articles
 
 from .factories import make_article
 from .test_views import HIDDEN_STATES, hidden_article

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles.models import Article
+from articles import selectors
 
 from .factories import make_article, make_section
 from .test_views import HIDDEN_STATES, hidden_article
@@ -31,14 +31,14 @@ def test_related_ranks_shared_tags_first_then_section_then_family():
     same_section = make_article(headline="Rubrik sama", section=child)
     family = make_article(headline="Rubrik saudara", section=sibling)
     make_article(headline="Tidak terkait")
-    ranked = list(Article.objects.published().related_to(article))
+    ranked = list(selectors.related_to(article))
     assert ranked == [two_tags, one_tag, same_section, family]
 
 
 def test_related_never_includes_the_article_itself(client):
     article = make_article(tags=["Qatar"])
     make_article(tags=["Qatar"], section=article.section)
-    assert article not in Article.objects.published().related_to(article)
+    assert article not in selectors.related_to(article)
     assert article.get_absolute_url() not in related(client, article)
 
 

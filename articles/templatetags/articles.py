@@ -1,10 +1,6 @@
-from datetime import timedelta
-
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.db.models import Q
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import translate_url
@@ -14,12 +10,13 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from .. import seo
 from pagecache import cached_fragment
+
+from .. import selectors, seo
 from ..html import image_sources, responsive_images
 from ..html import plain_text as html_plain_text
 from ..images import srcset as rendition_srcset
-from ..models import Article, Credit, InlineImage
+from ..models import Credit, InlineImage
 from ..sections import section_tree
 
 register = template.Library()
@@ -263,10 +260,6 @@ def switch_language_url(context, code):
 # --- Widgets that query: related, most read, previous/next ---------------------------------
 
 RELATED_COUNT = 4
-MOST_READ_COUNT = 5
-MOST_READ_PERIODS = {"day": 24, "week": 24 * 7}
-# Counting happens all the time; ranking is recomputed at most this often (the cache is shared).
-MOST_READ_CACHE_SECONDS = 300
 
 
 @register.inclusion_tag("includes/related_articles.html", takes_context=True)
@@ -277,35 +270,15 @@ def related_articles(context, article):
     related = cached_fragment(
         request,
         f"related:{article.pk}",
-        lambda: Article.objects.published().related_to(article, section=section, limit=RELATED_COUNT),
+        lambda: selectors.related_to(article, section=section, limit=RELATED_COUNT),
     )
     return {"articles": related}
-
-
-def most_read_ids(period):
-    key = f"articles:most-read:{period}"
-    ids = cache.get(key)
-    if ids is None:
-        since = timezone.now() - timedelta(hours=MOST_READ_PERIODS[period])
-        ids = list(
-            Article.objects.published().most_read(since=since).values_list("pk", flat=True)[:MOST_READ_COUNT]
-        )
-        cache.set(key, ids, MOST_READ_CACHE_SECONDS)
-    return ids
-
-
-def most_read_articles():
-    """Return {"day": [...], "week": [...]}: the most read published articles, in two queries at most."""
-    ids = {period: most_read_ids(period) for period in MOST_READ_PERIODS}
-    wanted = {pk for period_ids in ids.values() for pk in period_ids}
-    by_id = Article.objects.published().for_listing().in_bulk(wanted) if wanted else {}
-    return {period: [by_id[pk] for pk in period_ids if pk in by_id] for period, period_ids in ids.items()}
 
 
 @register.inclusion_tag("includes/most_read.html")
 def most_read(heading_level=2):
     """Terpopuler: most read in the last 24 hours and 7 days, counted by the read beacon."""
-    lists = most_read_articles()
+    lists = selectors.most_read_articles()
     return {"day": lists["day"], "week": lists["week"], "level": heading_level, "sublevel": heading_level + 1}
 
 
@@ -315,27 +288,9 @@ def section_neighbours(context, article):
     if not article.published_at:
         return {}
     older, newer = cached_fragment(
-        context.get("request"), f"neighbours:{article.pk}", lambda: published_neighbours(article)
+        context.get("request"), f"neighbours:{article.pk}", lambda: selectors.published_neighbours(article)
     )
     return {"older": older, "newer": newer, "section": article.section}
-
-
-def published_neighbours(article):
-    in_section = (
-        Article.objects.published().for_listing().filter(section_id=article.section_id).exclude(pk=article.pk)
-    )
-    moment = article.published_at
-    older = (
-        in_section.filter(Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=article.pk))
-        .order_by("-published_at", "-pk")
-        .first()
-    )
-    newer = (
-        in_section.filter(Q(published_at__gt=moment) | Q(published_at=moment, pk__gt=article.pk))
-        .order_by("published_at", "pk")
-        .first()
-    )
-    return older, newer
 
 
 @register.simple_tag

@@ -1,6 +1,6 @@
 """Plain-text articles in the seed's format, turned into a headline, body HTML and credits.
 
-Pure parsing, no database: services.import_article_files() does the writing.
+Pure parsing, no database: services.imports.import_article_files() does the writing.
 The rules are SPEC 5 ("Import"): first line headline, "Daftar isi" dropped,
 short unpunctuated lines followed by a paragraph become H2, trailing credit
 lines set the credits, promotional boilerplate goes, everything else is a
@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from .models import Article, Credit
+from ..models import Article, Credit
 
 HEADLINE_MAX_LENGTH = Article._meta.get_field("headline").max_length
 # A first line longer than this is a lead paragraph, not a headline (the file lacks one).

@@ -1,0 +1,145 @@
+"""Queries that rank or select articles for pages: the home page's lists, "Baca juga",
+Terpopuler and previous/next. All of them start from Article.objects.published().
+"""
+
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, models
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from .models import Article, TaggedArticle
+
+MOST_READ_COUNT = 5
+MOST_READ_PERIODS = {"day": 24, "week": 24 * 7}
+# Counting happens all the time; ranking is recomputed at most this often (the cache is shared).
+MOST_READ_CACHE_SECONDS = 300
+
+
+def newest_pks(parts):
+    """Return {name: [pk, ...]}, newest first, for parts {name: (queryset, limit)}.
+
+    Each part is a bounded "latest N" list that an index answers. The home page
+    needs a dozen of them: they go to the database as one UNION ALL query.
+    """
+    selects, params = [], []
+    for index, (queryset, limit) in enumerate(parts.values()):
+        part = (
+            queryset.annotate(part=models.Value(index, output_field=models.IntegerField()))
+            .order_by("-published_at", "-pk")
+            .values_list("part", "pk", "published_at")[:limit]
+        )
+        try:
+            sql, part_params = part.query.sql_with_params()
+        except EmptyResultSet:  # e.g. a section with no subsections' ids: nothing to find
+            continue
+        # A subquery in FROM may have its own ORDER BY and LIMIT on every database.
+        selects.append(f"SELECT * FROM ({sql}) AS part_{index}")
+        params.extend(part_params)
+    found = {index: [] for index in range(len(parts))}
+    if selects:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(selects), params)
+            rows = cursor.fetchall()
+        rows.sort(key=lambda row: (row[2], row[1]), reverse=True)
+        for index, pk, _published_at in rows:
+            found[index].append(pk)
+    return {name: found[index] for index, name in enumerate(parts)}
+
+
+# "Baca juga" ranks at most this many (article, tag) rows, the newest sharing a tag.
+RELATED_CANDIDATES = 200
+
+
+def related_to(article, *, section=None, limit=4):
+    """Return up to limit published articles ranked by shared tags, then same section, then same family.
+
+    Ties go to the newer article; articles with nothing in common are left out, and
+    the article itself never appears. The work is bounded whatever the archive's
+    size: tag matches are drawn from the RELATED_CANDIDATES newest rows sharing a
+    tag, section matches from each section's newest few. Pass the article's section
+    from sections.section_tree() to spare the queries that walk the section tree.
+    """
+    section = section or article.section
+    family_ids = set(section.ancestors(include_self=True)[0].descendant_ids())
+    others = Article.objects.published().exclude(pk=article.pk)
+    tag_ids = [tag.pk for tag in article.tags.all()]
+
+    def rank(pk, section_id, published_at):
+        tier = 2 if section_id == section.pk else 1 if section_id in family_ids else 0
+        return (shared.get(pk, 0), tier, published_at, pk)
+
+    shared = {}
+    if tag_ids:
+        tagged = TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag_id__in=tag_ids)
+        rows = (
+            others.filter(Exists(tagged))
+            .annotate(shared=Subquery(tagged.values("content_object").annotate(n=Count("pk")).values("n")))
+            .order_by("-published_at", "-pk")
+            .values_list("pk", "section_id", "published_at", "shared")[:RELATED_CANDIDATES]
+        )
+        shared = {pk: count for pk, _section_id, _published_at, count in rows}
+        best_tagged = sorted((row[:3] for row in rows), key=lambda row: rank(*row), reverse=True)[:limit]
+    else:
+        best_tagged = []
+    nearby = newest_pks(
+        {
+            "section": (others.filter(section_id=section.pk), limit),
+            "family": (others.filter(section_id__in=family_ids), limit),
+        }
+    )
+    wanted = {row[0] for row in best_tagged} | {*nearby["section"], *nearby["family"]}
+    fetched = others.filter(pk__in=wanted).for_listing()
+    ranked = sorted(fetched, key=lambda a: rank(a.pk, a.section_id, a.published_at), reverse=True)
+    return ranked[:limit]
+
+
+def most_read(*, since):
+    """Rank published articles by reads since the given moment, most read first; unread ones left out."""
+    # Filtering the join first lets the database start from the window's read counts
+    # (index on hour_at) instead of grouping every article in the archive.
+    return (
+        Article.objects.published()
+        .filter(read_counts__hour_at__gte=since)
+        .annotate(reads=models.Sum("read_counts__count"))
+        .filter(reads__gt=0)
+        .order_by("-reads", "-published_at", "-pk")
+    )
+
+
+def most_read_ids(period):
+    key = f"articles:most-read:{period}"
+    ids = cache.get(key)
+    if ids is None:
+        since = timezone.now() - timedelta(hours=MOST_READ_PERIODS[period])
+        ids = list(most_read(since=since).values_list("pk", flat=True)[:MOST_READ_COUNT])
+        cache.set(key, ids, MOST_READ_CACHE_SECONDS)
+    return ids
+
+
+def most_read_articles():
+    """Return {"day": [...], "week": [...]}: the most read published articles, in two queries at most."""
+    ids = {period: most_read_ids(period) for period in MOST_READ_PERIODS}
+    wanted = {pk for period_ids in ids.values() for pk in period_ids}
+    by_id = Article.objects.published().for_listing().in_bulk(wanted) if wanted else {}
+    return {period: [by_id[pk] for pk in period_ids if pk in by_id] for period, period_ids in ids.items()}
+
+
+def published_neighbours(article):
+    in_section = (
+        Article.objects.published().for_listing().filter(section_id=article.section_id).exclude(pk=article.pk)
+    )
+    moment = article.published_at
+    older = (
+        in_section.filter(Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=article.pk))
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+    newer = (
+        in_section.filter(Q(published_at__gt=moment) | Q(published_at=moment, pk__gt=article.pk))
+        .order_by("published_at", "pk")
+        .first()
+    )
+    return older, newer

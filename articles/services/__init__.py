@@ -1,0 +1,60 @@
+"""Actions with side effects. Admin, commands and the importers call these, never the models directly.
+
+editorial: the one write path for articles and its workflow steps; imports:
+plain-text imports; images: the image library; reads: "Terpopuler" counts.
+"""
+
+from .editorial import (
+    ArticleConflict,
+    WorkflowError,
+    article_mark_updated,
+    article_preview_revoke,
+    article_publish,
+    article_record_publication,
+    article_restore_version,
+    article_return,
+    article_save,
+    article_schedule,
+    article_set_featured,
+    article_submit,
+    article_unpublish,
+    article_withdraw,
+)
+from .images import inline_image_save
+from .imports import (
+    ImportPreview,
+    ImportResult,
+    article_import_slug,
+    author_get_or_create,
+    import_article_data,
+    import_article_files,
+    import_article_preview,
+)
+from .reads import article_count_read, read_counts_prune
+
+__all__ = [
+    "ArticleConflict",
+    "ImportPreview",
+    "ImportResult",
+    "WorkflowError",
+    "article_count_read",
+    "article_import_slug",
+    "article_mark_updated",
+    "article_preview_revoke",
+    "article_publish",
+    "article_record_publication",
+    "article_restore_version",
+    "article_return",
+    "article_save",
+    "article_schedule",
+    "article_set_featured",
+    "article_submit",
+    "article_unpublish",
+    "article_withdraw",
+    "author_get_or_create",
+    "import_article_data",
+    "import_article_files",
+    "import_article_preview",
+    "inline_image_save",
+    "read_counts_prune",
+]

@@ -1,0 +1,295 @@
+"""Actions with side effects on articles. Admin, commands and the importer call these.
+
+Every write runs in one transaction and one revision (django-reversion), so
+each save keeps a version with who made it and why, and takes the optimistic
+lock: a save based on an older version number is refused with ArticleConflict.
+"""
+
+from datetime import datetime
+
+import reversion
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from reversion.models import Version
+
+from pagecache import public_pages_changed
+
+from ..html import carry_heading_ids, normalize_headings
+from ..images import renditions_create
+from ..models import Article, ArticleOldSlug, new_preview_nonce
+
+PUBLISH_PERMISSION = "articles.publish_article"
+# The article fields a restored version brings back; status and publication times stay as they are.
+RESTORABLE_FIELDS = (
+    "kicker", "headline", "dek", "body", "lead_image", "lead_image_alt", "lead_image_caption",
+    "lead_image_credit", "seo_title", "seo_description", "canonical_url", "show_toc", "is_advertorial",
+)  # fmt: skip
+
+
+class ArticleConflict(Exception):
+    """Someone else saved the article after this edit started; nothing was written."""
+
+    def __init__(self, article: Article, *, expected_version: int | None):
+        self.article = article
+        self.expected_version = expected_version
+        super().__init__(f"article {article.pk} changed since version {expected_version}")
+
+
+class WorkflowError(ValueError):
+    """The article's state does not allow this step; the message says why."""
+
+
+def article_record_publication(*, article: Article) -> Article:
+    """Stamp first publication once; later publications keep the first date.
+
+    A first publication still in the future (scheduled, never yet seen)
+    follows the publish time when the article is rescheduled.
+    """
+    if article.status == Article.Status.PUBLISHED:
+        if article.published_at is None:
+            article.published_at = timezone.now()
+        if article.first_published_at is None or (
+            article.first_published_at > timezone.now() and article.published_at != article.first_published_at
+        ):
+            article.first_published_at = article.published_at
+    return article
+
+
+def _require_publisher(by):
+    # None is the system itself: commands, the importer, data migrations.
+    if by is not None and not by.has_perm(PUBLISH_PERMISSION):
+        raise PermissionDenied(_("Only editors may publish, schedule, unpublish or withdraw articles."))
+
+
+def _was_public(article):
+    return article.first_published_at is not None and article.first_published_at <= timezone.now()
+
+
+def _article_write(*, article, by, expected_version, comment, mark_as_update=False):
+    """Save article as one new version; the heart of every service below."""
+    with transaction.atomic(), reversion.create_revision():
+        previous = None
+        if article.pk:
+            previous = (
+                Article.objects.select_for_update()
+                .filter(pk=article.pk)
+                .values("version", "slug", "body", "first_published_at")
+                .first()
+            )
+        if previous is not None:
+            base = previous["version"] if expected_version is None else expected_version
+            # A conditional UPDATE is atomic on every database, SQLite included.
+            if not Article.objects.filter(pk=article.pk, version=base).update(version=base + 1):
+                raise ArticleConflict(article, expected_version=expected_version)
+            article.version = base + 1
+            article.body = carry_heading_ids(normalize_headings(article.body), previous["body"])
+            first_published = previous["first_published_at"]
+            if previous["slug"] != article.slug and first_published and first_published <= timezone.now():
+                # Readers and search engines know the old address: keep it answering.
+                ArticleOldSlug.objects.update_or_create(slug=previous["slug"], defaults={"article": article})
+        elif by is not None and article.created_by_id is None:
+            article.created_by = by
+        article_record_publication(article=article)
+        if mark_as_update and article.status == Article.Status.PUBLISHED and _was_public(article):
+            article.updated_at = timezone.now()
+        if by is not None:
+            article.last_edited_by = by
+        article.save()
+        # The live slug always wins over an old one another article gave up.
+        ArticleOldSlug.objects.filter(slug=article.slug).delete()
+        image_name = article.lead_image.name if article.lead_image else ""
+        if image_name != article.lead_image_renditions.get("source", ""):
+            article.lead_image_renditions = renditions_create(image_name) if image_name else {}
+            article.save(update_fields=["lead_image_renditions"])
+        if by is not None:
+            reversion.set_user(by)
+        if comment:
+            reversion.set_comment(comment)
+        public_pages_changed()
+    return article
+
+
+def article_save(
+    *,
+    article: Article,
+    by: AbstractBaseUser | None = None,
+    expected_version: int | None = None,
+    mark_as_update: bool = False,
+    comment: str = "",
+) -> Article:
+    """Save an edit; with mark_as_update on a published article, readers see "Diperbarui"."""
+    return _article_write(
+        article=article,
+        by=by,
+        expected_version=expected_version,
+        comment=comment or _("Saved."),
+        mark_as_update=mark_as_update,
+    )
+
+
+def article_submit(
+    *, article: Article, by: AbstractBaseUser | None, expected_version: int | None = None
+) -> Article:
+    """Send a draft to the editors for review ("Kirim ke redaksi")."""
+    if article.status != Article.Status.DRAFT:
+        raise WorkflowError(_("Only a draft can be sent to the editors."))
+    if by is not None and not (by.has_perm(PUBLISH_PERMISSION) or article.is_owned_by(by) or not article.pk):
+        raise PermissionDenied(_("Writers may only send their own drafts."))
+    article.status = Article.Status.REVIEW
+    return _article_write(
+        article=article, by=by, expected_version=expected_version, comment=_("Sent to the editors.")
+    )
+
+
+def article_return(
+    *, article: Article, by: AbstractBaseUser | None, expected_version: int | None = None
+) -> Article:
+    """Give an article in review back to its writer as a draft."""
+    _require_publisher(by)
+    if article.status != Article.Status.REVIEW:
+        raise WorkflowError(_("Only an article in review can be returned to its writer."))
+    article.status = Article.Status.DRAFT
+    return _article_write(
+        article=article, by=by, expected_version=expected_version, comment=_("Returned to the writer.")
+    )
+
+
+def article_publish(
+    *,
+    article: Article,
+    by: AbstractBaseUser | None,
+    expected_version: int | None = None,
+    mark_as_update: bool = False,
+) -> Article:
+    """Publish now ("Terbitkan"): a missing or future publish time becomes now; a past one is kept."""
+    _require_publisher(by)
+    if article.is_published():
+        raise WorkflowError(_("The article is already published."))
+    now = timezone.now()
+    if article.published_at is None or article.published_at > now:
+        article.published_at = now
+    article.status = Article.Status.PUBLISHED
+    article.withdrawn_reason = ""
+    return _article_write(
+        article=article,
+        by=by,
+        expected_version=expected_version,
+        comment=_("Published."),
+        mark_as_update=mark_as_update,
+    )
+
+
+def article_schedule(
+    *,
+    article: Article,
+    by: AbstractBaseUser | None,
+    at: datetime | None = None,
+    expected_version: int | None = None,
+) -> Article:
+    """Schedule publication ("Jadwalkan"): readers see the article from `at` on, with no cron job."""
+    _require_publisher(by)
+    at = at or article.published_at
+    if at is None or at <= timezone.now():
+        raise WorkflowError(_("Choose a publish time in the future to schedule the article."))
+    if article.is_published():
+        raise WorkflowError(_("The article is already live; unpublish it first to schedule it again."))
+    article.published_at = at
+    article.status = Article.Status.PUBLISHED
+    article.withdrawn_reason = ""
+    local = timezone.localtime(at)
+    return _article_write(
+        article=article,
+        by=by,
+        expected_version=expected_version,
+        comment=_("Scheduled for %(time)s.") % {"time": f"{local:%Y-%m-%d %H:%M}"},
+    )
+
+
+def article_unpublish(
+    *, article: Article, by: AbstractBaseUser | None, expected_version: int | None = None
+) -> Article:
+    """Take a published or scheduled article off the site ("Tarik"); its publish time is kept."""
+    _require_publisher(by)
+    if article.status != Article.Status.PUBLISHED:
+        raise WorkflowError(_("Only a published or scheduled article can be unpublished."))
+    article.status = Article.Status.UNPUBLISHED
+    return _article_write(
+        article=article, by=by, expected_version=expected_version, comment=_("Unpublished.")
+    )
+
+
+def article_withdraw(
+    *,
+    article: Article,
+    by: AbstractBaseUser | None,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Article:
+    """Withdraw a published article ("Cabut"): its address answers 410 with the reason."""
+    _require_publisher(by)
+    reason = (reason if reason is not None else article.withdrawn_reason).strip()
+    if not reason:
+        raise WorkflowError(_("Tell readers why the article was withdrawn."))
+    if not _was_public(article):
+        raise WorkflowError(_("Only an article readers have seen can be withdrawn; unpublish it instead."))
+    article.status = Article.Status.WITHDRAWN
+    article.withdrawn_reason = reason
+    return _article_write(
+        article=article,
+        by=by,
+        expected_version=expected_version,
+        comment=_("Withdrawn: %(reason)s") % {"reason": reason},
+    )
+
+
+def article_set_featured(*, article: Article, by: AbstractBaseUser | None, featured: bool = True) -> Article:
+    _require_publisher(by)
+    article.is_featured = featured
+    return _article_write(
+        article=article,
+        by=by,
+        expected_version=None,
+        comment=_("Featured.") if featured else _("No longer featured."),
+    )
+
+
+def article_mark_updated(*, article: Article, by: AbstractBaseUser | None) -> Article:
+    """Move the reader-visible "Diperbarui" time to now (e.g. a correction was added)."""
+    if article.status == Article.Status.PUBLISHED and _was_public(article):
+        article.updated_at = timezone.now()
+        with transaction.atomic(), reversion.create_revision():
+            article.save(update_fields=["updated_at"])
+            if by is not None:
+                reversion.set_user(by)
+            public_pages_changed()
+    return article
+
+
+@transaction.atomic
+def article_preview_revoke(*, article: Article, by: AbstractBaseUser | None) -> Article:
+    """Invalidate every shared preview link given out for this article so far."""
+    article.preview_nonce = new_preview_nonce()
+    Article.objects.filter(pk=article.pk).update(preview_nonce=article.preview_nonce)
+    return article
+
+
+def article_restore_version(
+    *, article: Article, version: Version, by: AbstractBaseUser | None, expected_version: int | None = None
+) -> Article:
+    """Bring back the text of an old version as a new version; nothing in between is lost."""
+    if int(version.object_id) != article.pk or version.content_type.model_class() is not Article:
+        raise WorkflowError(_("That version belongs to another article."))
+    fields = version.field_dict
+    for name in RESTORABLE_FIELDS:
+        if name in fields:
+            setattr(article, name, fields[name])
+    when = timezone.localtime(version.revision.date_created)
+    return _article_write(
+        article=article,
+        by=by,
+        expected_version=expected_version,
+        comment=_("Restored the version of %(time)s.") % {"time": f"{when:%Y-%m-%d %H:%M}"},
+    )
