@@ -52,6 +52,7 @@ audit-tools:
 # Prepare the database and static files the way production runs them. Production sets
 # SECRET_KEY and ALLOWED_HOSTS itself (no .env): without them this stops right away.
 migrate: venv messages
+	@mkdir -p $(VAR)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
@@ -90,13 +91,14 @@ lint: venv
 # Benchmarks (never part of make test): a 100,000-article archive in the configured
 # database, and wrk against gunicorn on PostgreSQL + Redis (see README, "Performance").
 bench-data: .env venv
+	@mkdir -p $(VAR)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py bench_data $(BENCH_DATA_ARGS)
+	$(PY) -m tools.bench_data $(BENCH_DATA_ARGS)
 
 bench: venv
-	$(PY) -m newsportal.bench
+	$(PY) -m tools.bench
 
 # Load test (never part of make test): 64 readers and an editor publishing through
 # the admin, against gunicorn on PostgreSQL + Redis, 60 s, on 127.0.0.1 only.
 loadtest: venv
-	$(PY) -m newsportal.loadtest
+	$(PY) -m tools.loadtest

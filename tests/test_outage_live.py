@@ -151,7 +151,7 @@ def stack():
 def test_an_admin_edit_on_one_server_shows_on_the_other_at_once(stack):
     from types import SimpleNamespace
 
-    from newsportal.stack import Browser, parse_form
+    from tools.stack import Browser, parse_form
 
     status, _, home = get(stack["other_url"] + "/")
     article_path = re.search(r'href="(/timur-tengah/\d{4}/\d{2}/\d{2}/qatar[\w-]*/)"', home).group(1)
