@@ -1,5 +1,6 @@
 # newsportal: `make run` serves the demo site, `make test` runs the whole suite.
-# Both build .venv with the Python named in .python-version (pyenv's python3).
+# Both build .venv with the Python named in .python-version (pyenv's python3): the
+# runtime from requirements/base.txt, plus requirements/dev.txt for tests and lint.
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,14 +9,37 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 VAR := var
 
-.PHONY: venv messages makemessages audit-tools audit run serve test migrate demo lint bench bench-data loadtest clean
+.PHONY: venv venv-dev lock hooks messages makemessages audit-tools audit run serve test test-fast migrate demo \
+	lint bench bench-data loadtest clean
 
-$(VENV)/.installed: requirements.txt .python-version
+# Locked, hashed installs. .installed: the runtime (what production runs); .installed-dev:
+# the runtime plus tests, lint and audit tools. A changed lock file reinstalls on the next make.
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes
+
+$(VENV)/.installed: requirements/base.txt .python-version
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP_INSTALL) -r requirements/base.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements/dev.txt
+	$(PIP_INSTALL) -r requirements/dev.txt
 	touch $@
 
 venv: $(VENV)/.installed
+venv-dev: $(VENV)/.installed-dev
+
+# After editing requirements/*.in: pin every transitive version, with hashes, from PyPI.
+PIP_TOOLS := pip-tools==7.6.2
+lock: venv
+	$(PY) -m pip install --quiet --disable-pip-version-check $(PIP_TOOLS)
+	cd requirements && for name in base dev; do \
+		CUSTOM_COMPILE_COMMAND="make lock" ../$(VENV)/bin/pip-compile --quiet --generate-hashes \
+			--strip-extras --no-emit-find-links --no-emit-index-url --output-file $$name.txt $$name.in; \
+	done
+
+# ruff check, ruff format and the migrations check before every commit (.pre-commit-config.yaml).
+hooks: venv-dev
+	$(VENV)/bin/pre-commit install
 
 # Translations: the .po and compiled .mo files are committed; compile again when GNU
 # gettext (msgfmt) is here, so an edited .po always reaches the site.
@@ -72,21 +96,26 @@ run: .env demo
 serve: migrate
 	$(VENV)/bin/gunicorn --config newsportal/gunicorn.conf.py
 
-test: venv messages audit-tools
+test: venv-dev messages audit-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The quick loop: no servers, browsers, audits or fresh clones (markers in pyproject.toml).
+test-fast: venv-dev messages
+	$(PY) -m pytest -m "not slow and not live and not browser" $(PYTEST_ARGS)
 
 # The demo site served by gunicorn with DEBUG off, measured by the Nu HTML checker, axe-core
 # (360 and 1280 px), Lighthouse (mobile), feedparser and the sitemaps.org schema. Prints the figures.
 AUDIT_PORT ?= 8410
-audit: .env demo audit-tools
+audit: .env venv-dev demo audit-tools
 	$(PY) -m tests.audit_site --port $(AUDIT_PORT)
 
 clean:
 	rm -rf $(VENV) $(VAR)
 
-lint: venv
+lint: venv-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 # Benchmarks (never part of make test): a 100,000-article archive in the configured
 # database, and wrk against gunicorn on PostgreSQL + Redis (see README, "Performance").
