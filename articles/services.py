@@ -456,7 +456,7 @@ class ImportPreview:
 
     @property
     def subheadings(self):
-        from .html import article_outline, sanitize_body  # noqa: PLC0415
+        from .html import article_outline, sanitize_body
 
         return [text for _level, _id, text in article_outline(sanitize_body(self.parsed.body_html))]
 

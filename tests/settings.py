@@ -14,7 +14,7 @@ os.environ.setdefault("CACHE_KEY_PREFIX", "newsportal-tests")
 # Templates use {% static %}; tests don't run collectstatic first.
 os.environ.setdefault("STATIC_NO_MANIFEST", "1")
 
-from newsportal.settings import *  # noqa: E402,F403
+from newsportal.settings import *  # noqa: F403
 
 # Most tests look at rendering; tests/test_caching.py turns the page cache on.
 PAGE_CACHE_SECONDS = 0

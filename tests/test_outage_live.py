@@ -21,10 +21,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
 
-pytestmark = pytest.mark.skipif(
-    PG_BIN is None or not shutil.which("redis-server"),
-    reason="needs PostgreSQL server binaries and redis-server",
-)
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        PG_BIN is None or not shutil.which("redis-server"),
+        reason="needs PostgreSQL server binaries and redis-server",
+    ),
+]
 
 
 def free_port():
