@@ -126,6 +126,7 @@ def stack():
         "WEB_CONCURRENCY": "1",
         "GUNICORN_ACCESS_LOG": "/dev/null",
         "VAR_DIR": str(base / "var"),
+        "NEWSPORTAL_ENV_FILE": "",  # a developer's .env (DEBUG, MEDIA_ROOT...) stays out
     }
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
