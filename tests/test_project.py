@@ -1,6 +1,7 @@
 """Project smoke tests: migrations, settings that fail fast, the production server config."""
 
 import os
+import shutil
 import subprocess
 import sys
 from io import StringIO
@@ -76,6 +77,23 @@ def test_a_named_env_file_that_is_missing_fails_fast(tmp_path):
     result = run_settings({"NEWSPORTAL_ENV_FILE": str(tmp_path / "missing.env"), "DEBUG": "1"})
     assert result.returncode != 0
     assert "missing.env" in result.stderr
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="needs make")
+def test_make_writes_a_private_env_file_once_and_then_keeps_it(tmp_path):
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    make = ["make", "--no-print-directory", f"PYTHON={sys.executable}", ".env"]
+    subprocess.run(make, cwd=tmp_path, check=True, capture_output=True)
+    env_file = tmp_path / ".env"
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    from newsportal.settings import read_env_file
+
+    values = read_env_file(env_file)
+    assert len(values.pop("SECRET_KEY")) >= 50
+    assert values == {"ALLOWED_HOSTS": "127.0.0.1,localhost", "HTTPS": "0"}
+    env_file.write_text("SECRET_KEY=mine\nDEBUG=1\n")
+    subprocess.run(make, cwd=tmp_path, check=True, capture_output=True)
+    assert env_file.read_text() == "SECRET_KEY=mine\nDEBUG=1\n"
 
 
 def test_production_settings_require_allowed_hosts():
