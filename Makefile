@@ -115,7 +115,7 @@ clean:
 lint: venv-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	DEBUG=1 DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
 
 # Benchmarks (never part of make test): a 100,000-article archive in the configured
 # database, and wrk against gunicorn on PostgreSQL + Redis (see README, "Performance").
