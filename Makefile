@@ -1,5 +1,6 @@
 # newsportal: `make run` serves the demo site, `make test` runs the whole suite.
-# Both build .venv with the Python named in .python-version (pyenv's python3).
+# Both build .venv with the Python named in .python-version (pyenv's python3): the
+# runtime from requirements/base.txt, plus requirements/dev.txt for tests and lint.
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,19 +9,37 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 VAR := var
 
-# Local serving: unless SECRET_KEY is set, use a per-checkout key under var/
-# (made once, never committed). Production always sets SECRET_KEY itself.
-LOCAL_ENV := SECRET_KEY="$${SECRET_KEY:-$$(cat $(VAR)/secret_key)}" \
-	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" HTTPS="$${HTTPS:-0}"
+.PHONY: venv venv-dev lock hooks messages makemessages audit-tools audit run serve test test-fast migrate demo \
+	lint bench bench-data loadtest clean
 
-.PHONY: venv messages makemessages audit-tools audit run serve test migrate demo lint bench bench-data loadtest clean
+# Locked, hashed installs. .installed: the runtime (what production runs); .installed-dev:
+# the runtime plus tests, lint and audit tools. A changed lock file reinstalls on the next make.
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes
 
-$(VENV)/.installed: requirements.txt .python-version
+$(VENV)/.installed: requirements/base.txt .python-version
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP_INSTALL) -r requirements/base.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements/dev.txt
+	$(PIP_INSTALL) -r requirements/dev.txt
 	touch $@
 
 venv: $(VENV)/.installed
+venv-dev: $(VENV)/.installed-dev
+
+# After editing requirements/*.in: pin every transitive version, with hashes, from PyPI.
+PIP_TOOLS := pip-tools==7.6.2
+lock: venv
+	$(PY) -m pip install --quiet --disable-pip-version-check $(PIP_TOOLS)
+	cd requirements && for name in base dev; do \
+		CUSTOM_COMPILE_COMMAND="make lock" ../$(VENV)/bin/pip-compile --quiet --generate-hashes \
+			--strip-extras --no-emit-find-links --no-emit-index-url --output-file $$name.txt $$name.in; \
+	done
+
+# ruff check, ruff format and the migrations check before every commit (.pre-commit-config.yaml).
+hooks: venv-dev
+	$(VENV)/bin/pre-commit install
 
 # Translations: the .po and compiled .mo files are committed; compile again when GNU
 # gettext (msgfmt) is here, so an edited .po always reaches the site.
@@ -44,58 +63,71 @@ audit-tools:
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node_modules/.installed; \
 	else echo "npm not found: the HTML and accessibility audit tests will be skipped"; fi
 
-$(VAR)/secret_key:
-	mkdir -p $(VAR)
-	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
-	chmod 600 $@
+# This checkout's settings: a git-ignored .env (mode 0600) with a random SECRET_KEY, the
+# local host names and plain http, written once and then left as it is (edit it freely).
+# newsportal/settings.py reads it, so every manage.py command works; the environment wins.
+# A key made by an older checkout (var/secret_key) is kept, and so are its sessions.
+.env:
+	@umask 077; key=$$(cat $(VAR)/secret_key 2>/dev/null || $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))"); \
+	printf '# This checkout'"'"'s local settings, written once by make (git-ignored). The environment wins.\nSECRET_KEY=%s\nALLOWED_HOSTS=127.0.0.1,localhost\nHTTPS=0\n' "$$key" > $@.tmp
+	@chmod 600 $@.tmp && mv $@.tmp $@
+	@echo "Wrote .env: a local SECRET_KEY, ALLOWED_HOSTS=127.0.0.1,localhost, HTTPS=0"
 
-# Prepare the database and static files the way production runs them.
-migrate: venv messages $(VAR)/secret_key
-	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
-	$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+# Prepare the database and static files the way production runs them. Production sets
+# SECRET_KEY and ALLOWED_HOSTS itself (no .env): without them this stops right away.
+migrate: venv messages
+	@mkdir -p $(VAR)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 
-demo: migrate
+demo: .env migrate
 	@# --force: this is the demo target; load_demo refuses to run with DEBUG off otherwise.
-	$(LOCAL_ENV) $(PY) manage.py load_demo --force
+	$(PY) manage.py load_demo --force
 
-run: demo
+run: .env demo
 	@echo ""
 	@echo "  newsportal is running at http://$(HOST):$(PORT)/"
 	@echo "  Admin: http://$(HOST):$(PORT)/admin/"
 	@echo "  Demo logins: editor / newsportal-demo (Editor), penulis / newsportal-demo (Penulis)"
 	@echo ""
-	$(LOCAL_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production server: gunicorn with the checked-in config, DEBUG off, whitenoise for static files.
 serve: migrate
-	$(LOCAL_ENV) $(VENV)/bin/gunicorn --config newsportal/gunicorn.conf.py
+	$(VENV)/bin/gunicorn --config newsportal/gunicorn.conf.py
 
-test: venv messages audit-tools
+test: venv-dev messages audit-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The quick loop: no servers, browsers, audits or fresh clones (markers in pyproject.toml).
+test-fast: venv-dev messages
+	$(PY) -m pytest -m "not slow and not live and not browser" $(PYTEST_ARGS)
 
 # The demo site served by gunicorn with DEBUG off, measured by the Nu HTML checker, axe-core
 # (360 and 1280 px), Lighthouse (mobile), feedparser and the sitemaps.org schema. Prints the figures.
 AUDIT_PORT ?= 8410
-audit: demo audit-tools
-	$(LOCAL_ENV) $(PY) -m tests.audit_site --port $(AUDIT_PORT)
+audit: .env venv-dev demo audit-tools
+	$(PY) -m tests.audit_site --port $(AUDIT_PORT)
 
 clean:
 	rm -rf $(VENV) $(VAR)
 
-lint: venv
+lint: venv-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	DEBUG=1 DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
 
 # Benchmarks (never part of make test): a 100,000-article archive in the configured
 # database, and wrk against gunicorn on PostgreSQL + Redis (see README, "Performance").
-bench-data: venv $(VAR)/secret_key
-	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
-	$(LOCAL_ENV) $(PY) manage.py bench_data $(BENCH_DATA_ARGS)
+bench-data: .env venv
+	@mkdir -p $(VAR)
+	$(PY) manage.py migrate --noinput
+	$(PY) -m tools.bench_data $(BENCH_DATA_ARGS)
 
 bench: venv
-	$(PY) -m newsportal.bench
+	$(PY) -m tools.bench
 
 # Load test (never part of make test): 64 readers and an editor publishing through
 # the admin, against gunicorn on PostgreSQL + Redis, 60 s, on 127.0.0.1 only.
 loadtest: venv
-	$(PY) -m newsportal.loadtest
+	$(PY) -m tools.loadtest

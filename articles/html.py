@@ -231,7 +231,7 @@ def responsive_images(body, renditions_by_src, *, sizes="(min-width: 1100px) 720
     images.renditions_create). The body is already sanitized; only attributes
     built from our own rendition data are added, escaped.
     """
-    from .images import srcset  # noqa: PLC0415 -- html.py stays importable without storage set up
+    from .images import srcset  # html.py stays importable without storage set up
 
     def rewrite(match):
         attributes = dict(ATTR_RE.findall(match.group(1)))

@@ -74,7 +74,7 @@ def _field_dict(version):
     try:
         return version.field_dict
     except Exception:  # A version serialized before a field was renamed or removed.
-        import json  # noqa: PLC0415
+        import json
 
         return json.loads(version.serialized_data)[0]["fields"]
 

@@ -1,7 +1,9 @@
 """Settings for newsportal, read from the environment (see .env.example).
 
 Local defaults are safe for development; with DEBUG off, anything that must
-not be guessed (SECRET_KEY, ALLOWED_HOSTS) raises ImproperlyConfigured.
+not be guessed (SECRET_KEY, ALLOWED_HOSTS) raises ImproperlyConfigured. A
+local checkout's git-ignored .env (written by `make run`) fills in what the
+environment leaves unset.
 """
 
 import os
@@ -15,6 +17,36 @@ from django_prose_editor.config import html_tags
 from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def read_env_file(path):
+    """Return the KEY=VALUE pairs of a .env file (# comments, optional quotes)."""
+    values = {}
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.removeprefix("export ").partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key.isidentifier():
+            raise ImproperlyConfigured(f"{path}, line {number}: expected KEY=VALUE.")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        else:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key] = value
+    return values
+
+
+# --- Local checkout: `make run` writes a git-ignored .env (SECRET_KEY, ALLOWED_HOSTS,
+# HTTPS=0) so every manage.py command works as the README writes it. The environment
+# always wins; production sets its own and has no .env, so it still fails fast below.
+# NEWSPORTAL_ENV_FILE names another file, or, set to "", reads none (the tests do).
+ENV_FILE = os.environ.get("NEWSPORTAL_ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE and (Path(ENV_FILE).is_file() or "NEWSPORTAL_ENV_FILE" in os.environ):
+    for key, value in read_env_file(ENV_FILE).items():
+        os.environ.setdefault(key, value)
+
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
 

@@ -54,7 +54,7 @@ def content_generation(request=None):
     try:
         if generation is None:
             generation = cache.get(GENERATION_KEY, 0)
-    except Exception:  # noqa: BLE001 -- no shared cache: nothing cached to invalidate either
+    except Exception:  # no shared cache: nothing cached to invalidate either
         generation = None
     if request is not None:
         request.content_generation = generation
@@ -85,7 +85,7 @@ def next_publication_timestamp(request=None):
         return timestamp
     try:
         timestamp = cache.get(key) if generation is not None else None
-    except Exception:  # noqa: BLE001
+    except Exception:
         timestamp = None
     if timestamp is None or 0 < timestamp <= time.time():
         upcoming = _next_change() if _next_change is not None else None
@@ -93,7 +93,7 @@ def next_publication_timestamp(request=None):
         if generation is not None:
             try:
                 cache.set(key, timestamp, timeout=None)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
     if local:
         LOCAL_FRAGMENTS.put(key, generation, timestamp or time.time() + FRAGMENT_SECONDS, timestamp)
@@ -138,7 +138,7 @@ def cached_fragment(request, name, compute, *, shared=True):
     if shared:
         try:
             value = cache.get(key)
-        except Exception:  # noqa: BLE001
+        except Exception:
             return compute()
     timeout = seconds_until_stale(FRAGMENT_SECONDS, request)
     if value is None:
@@ -146,7 +146,7 @@ def cached_fragment(request, name, compute, *, shared=True):
         if shared and timeout > 1:
             try:
                 cache.set(key, value, timeout)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 logger.warning("Could not store %s in cache", name, exc_info=True)
     if local and timeout > 1:
         LOCAL_FRAGMENTS.put(key, generation, time.time() + timeout, value)
@@ -172,7 +172,7 @@ def _bump_generation():
             cache.incr(GENERATION_KEY)
         except ValueError:
             cache.set(GENERATION_KEY, _fresh_generation(), timeout=None)
-    except Exception:  # noqa: BLE001 -- a cache outage must not fail the editor's save
+    except Exception:  # a cache outage must not fail the editor's save
         logger.exception("Could not invalidate the page cache")
 
 
@@ -240,7 +240,7 @@ class GenerationWatcher:
                     while True:
                         if pubsub.get_message(timeout=1.0) is not None:
                             self.generation = self.read(client)
-            except Exception:  # noqa: BLE001 -- Redis gone: stop trusting memory, retry
+            except Exception:  # Redis gone: stop trusting memory, retry
                 self.generation = None
                 LOCAL_PAGES.clear()
                 LOCAL_FRAGMENTS.clear()
@@ -327,7 +327,7 @@ class PublicPageCacheMiddleware:
                 generation = found.get(GENERATION_KEY, 0)
             else:
                 found, generation = {key: cache.get(key)}, watched
-        except Exception:  # noqa: BLE001 -- without the cache, render every request
+        except Exception:  # without the cache, render every request
             logger.warning("Page cache unavailable; rendering uncached", exc_info=True)
             return self.get_response(request)
         request.content_generation = generation
@@ -344,7 +344,7 @@ class PublicPageCacheMiddleware:
             expires = self.expiry(request)
             try:
                 cache.set(key, (generation, expires, response), settings.PAGE_CACHE_SECONDS)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 logger.warning("Could not store page in cache", exc_info=True)
             if watched is not None:
                 LOCAL_PAGES.put(key, generation, expires, response)

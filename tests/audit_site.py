@@ -3,8 +3,8 @@
     python -m tests.audit_site [--port 8410] [--url http://127.0.0.1:8410] [--skip-lighthouse]
 
 Without --url it starts gunicorn from newsportal/gunicorn.conf.py on --port
-with the current environment (the Makefile passes SECRET_KEY, ALLOWED_HOSTS
-and HTTPS=0), waits for /readyz and stops it afterwards. Prints per page: Nu
+with the current environment (and the checkout's .env, which make writes:
+SECRET_KEY, ALLOWED_HOSTS and HTTPS=0), waits for /readyz and stops it afterwards. Prints per page: Nu
 checker errors, axe-core violations at 360 and 1280 px, Lighthouse scores
 (home and the seed article, mobile), then feeds and sitemaps. Exits 1 when
 any figure misses its bar: 0 errors, 0 violations, every Lighthouse score >= 95,

@@ -67,9 +67,9 @@ def make_user(*, username=None, group=None, is_superuser=False, password="newspo
 
 def make_png(width=64, height=48, *, color=(200, 30, 30), image_format="PNG"):
     """Return the bytes of a real, small image."""
-    import io  # noqa: PLC0415
+    import io
 
-    from PIL import Image  # noqa: PLC0415
+    from PIL import Image
 
     output = io.BytesIO()
     Image.new("RGB", (width, height), color).save(output, format=image_format)
@@ -82,8 +82,8 @@ def admin_form_data(response, **overrides):
     Like a browser it sends every editable field with its current value, and
     the inline formsets' management forms.
     """
-    from django import forms  # noqa: PLC0415
-    from django.utils import timezone  # noqa: PLC0415
+    from django import forms
+    from django.utils import timezone
 
     def field_data(form, prefix=""):
         data = {}
@@ -124,11 +124,11 @@ def admin_form_data(response, **overrides):
 
 def ensure_newsroom_groups():
     """Create the newsroom groups as the data migrations do; a transactional test's flush removes them."""
-    import importlib  # noqa: PLC0415
+    import importlib
 
-    from django.apps import apps  # noqa: PLC0415
-    from django.contrib.auth.management import create_permissions  # noqa: PLC0415
-    from django.contrib.auth.models import Permission  # noqa: PLC0415
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Permission
 
     # The flush may have taken the permission rows too; recreate them as migrate does.
     for app_config in apps.get_app_configs():

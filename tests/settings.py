@@ -3,6 +3,10 @@
 import os
 import tempfile
 
+# A developer's .env (DEBUG, DATABASE_URL, REDIS_URL...) never reaches the tests or the
+# servers they start; tests/test_project.py tests reading it.
+os.environ["NEWSPORTAL_ENV_FILE"] = ""
+
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("HTTPS", "0")
@@ -10,7 +14,7 @@ os.environ.setdefault("CACHE_KEY_PREFIX", "newsportal-tests")
 # Templates use {% static %}; tests don't run collectstatic first.
 os.environ.setdefault("STATIC_NO_MANIFEST", "1")
 
-from newsportal.settings import *  # noqa: E402,F403
+from newsportal.settings import *  # noqa: F403
 
 # Most tests look at rendering; tests/test_caching.py turns the page cache on.
 PAGE_CACHE_SECONDS = 0

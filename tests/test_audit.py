@@ -16,6 +16,7 @@ from .factories import ensure_newsroom_groups
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -6,7 +6,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.core.management import call_command
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 LINK_RE = re.compile(r'(?:href|src)="([^"#]*)(?:#[^"]*)?"')
 SKIP_PREFIXES = ("/admin/", "/media/", "/static/")

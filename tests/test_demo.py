@@ -18,6 +18,9 @@ DEMO_DIR = Path(settings.BASE_DIR) / "articles" / "demo"
 SEED = "qatar-perjanjian-pertahanan.txt"
 SEED_HEADLINE = "Qatar Percepat Perjanjian Pertahanan dengan AS Setelah Serangan Israel"
 
+# Slow: almost every test loads the whole demo site first (seconds each).
+pytestmark = pytest.mark.slow
+
 
 def load_demo(**options):
     out = StringIO()

@@ -24,6 +24,7 @@ def settings_value(env, expression):
     base = {
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "newsportal.settings",
+        "NEWSPORTAL_ENV_FILE": "",
         "SECRET_KEY": "x" * 50,
         "ALLOWED_HOSTS": "a.example",
     }

@@ -13,7 +13,8 @@ from articles.importers import ImportFileError, decode_article_file, parse_artic
 
 from .factories import make_article, make_author, make_page, make_section
 
-pytestmark = pytest.mark.django_db
+# Slow: hundreds of generated inputs, each one a page render.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 NASTY_VALUES = [
     "x" * 5000,

@@ -21,10 +21,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
 
-pytestmark = pytest.mark.skipif(
-    PG_BIN is None or not shutil.which("redis-server"),
-    reason="needs PostgreSQL server binaries and redis-server",
-)
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        PG_BIN is None or not shutil.which("redis-server"),
+        reason="needs PostgreSQL server binaries and redis-server",
+    ),
+]
 
 
 def free_port():
@@ -122,6 +126,7 @@ def stack():
         "WEB_CONCURRENCY": "1",
         "GUNICORN_ACCESS_LOG": "/dev/null",
         "VAR_DIR": str(base / "var"),
+        "NEWSPORTAL_ENV_FILE": "",  # a developer's .env (DEBUG, MEDIA_ROOT...) stays out
     }
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
@@ -151,7 +156,7 @@ def stack():
 def test_an_admin_edit_on_one_server_shows_on_the_other_at_once(stack):
     from types import SimpleNamespace
 
-    from newsportal.stack import Browser, parse_form
+    from tools.stack import Browser, parse_form
 
     status, _, home = get(stack["other_url"] + "/")
     article_path = re.search(r'href="(/timur-tengah/\d{4}/\d{2}/\d{2}/qatar[\w-]*/)"', home).group(1)

@@ -49,6 +49,8 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         "ALLOWED_HOSTS": "news.example.com",
         "CSRF_TRUSTED_ORIGINS": "https://news.example.com",
         "HSTS_PRELOAD": "1",
+        # Production has no .env: a developer's (HTTPS=0) would fail every HTTPS check.
+        "NEWSPORTAL_ENV_FILE": "",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

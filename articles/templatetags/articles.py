@@ -206,7 +206,7 @@ def article_body(article):
         for image in InlineImage.objects.filter(image__in=list(names)).only("image", "renditions"):
             if image.renditions:
                 renditions[names[image.image.name]] = image.renditions
-    return mark_safe(responsive_images(body, renditions))  # noqa: S308 -- sanitized on save
+    return mark_safe(responsive_images(body, renditions))  # sanitized on save
 
 
 # --- Metadata: JSON-LD, language versions ------------------------------------------------

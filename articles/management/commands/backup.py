@@ -63,5 +63,5 @@ class Command(BaseCommand):
         with tarfile.open(target / "media.tar.gz", "w:gz") as archive:
             if media_root.exists():
                 archive.add(media_root, arcname="media")
-        shutil.copy(Path(settings.BASE_DIR) / "requirements.txt", target / "requirements.txt")
+        shutil.copy(Path(settings.BASE_DIR) / "requirements" / "base.txt", target / "requirements.txt")
         self.stdout.write(self.style.SUCCESS(f"Backup written to {target}"))

@@ -1,6 +1,6 @@
 """make bench: the production stack (gunicorn + PostgreSQL + Redis) under wrk, page type by page type.
 
-Run as `python -m newsportal.bench` (the Makefile does). It prepares a benchmark
+Run as `python -m tools.bench` (the Makefile does). It prepares a benchmark
 database with the 100,000-article archive once (bench_data), starts gunicorn
 with the checked-in config, and drives load with wrk from a second process on
 127.0.0.1. For every URL type it prints requests/s, p50/p99 latency, queries per
@@ -18,7 +18,7 @@ import time
 import urllib.request
 from datetime import date
 
-from newsportal.stack import Stack
+from tools.stack import Stack
 
 PORT = int(os.environ.get("BENCH_PORT", "8590"))
 DURATION = os.environ.get("BENCH_DURATION", "8s")
@@ -62,7 +62,7 @@ def prepare():
     )
     if count < ARTICLES:
         print(f"Generating {ARTICLES:,} articles (once; reused by later runs)...", flush=True)
-        stack.manage("bench_data", "--replace", "--articles", str(ARTICLES))
+        stack.run("tools.bench_data", "--replace", "--articles", str(ARTICLES))
     stack.ensure_editor(*EDITOR)
 
 
@@ -187,8 +187,8 @@ def flush_cache():
     stack.manage(
         "shell",
         "-c",
-        "from django.core.cache import cache; from articles.caching import _bump_generation; "
-        "cache.clear(); _bump_generation()",
+        "from django.core.cache import cache; from pagecache import invalidate_public_pages; "
+        "cache.clear(); invalidate_public_pages()",
     )
 
 

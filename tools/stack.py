@@ -40,12 +40,18 @@ class Stack:
             "DEBUG": "0",
             "PORT": str(self.port),
             "GUNICORN_ACCESS_LOG": "/dev/null",
+            # A developer's .env never reaches the benchmark stack.
+            "NEWSPORTAL_ENV_FILE": "",
             **extra,
         }
 
     def manage(self, *args, capture=False):
+        return self.run("manage", *args, capture=capture)
+
+    def run(self, module, *args, capture=False):
+        """Run `python -m module args` (manage.py or a tool) against this stack."""
         result = subprocess.run(
-            [PYTHON, "manage.py", *args],
+            [PYTHON, "-m", module, *args],
             cwd=ROOT,
             env=self.env(),
             check=True,

@@ -1,16 +1,29 @@
-"""Generate a newsroom-sized archive for benchmarks: never part of make test or production."""
+"""Generate a newsroom-sized archive for benchmarks: never part of make test or production.
 
+    python -m tools.bench_data [--articles 100000] [--replace] ...   (make bench-data)
+
+A management command run without being installed: tools/ is not a Django app, so
+the command exists only in a development checkout, never in production's manage.py.
+"""
+
+import os
 import random
+import sys
 import time
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
-from django.utils import timezone
-from django.utils.text import slugify
-from taggit.models import Tag
+import django
 
-from articles.models import Article, ArticleReadCount, Author, Credit, Section, TaggedArticle
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsportal.settings")
+django.setup()
+
+from django.core.management.base import BaseCommand, CommandError  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.utils.text import slugify  # noqa: E402
+from taggit.models import Tag  # noqa: E402
+
+from articles.models import Article, ArticleReadCount, Author, Credit, Section, TaggedArticle  # noqa: E402
 
 WORDS = (
     "pemerintah daerah warga kota desa pasar harga kebijakan anggaran menteri presiden rapat sidang "
@@ -196,3 +209,7 @@ class Command(BaseCommand):
         connection.connection.autocommit = True
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+
+
+if __name__ == "__main__":
+    Command().run_from_argv(["manage.py", "bench_data", *sys.argv[1:]])

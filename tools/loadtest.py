@@ -16,7 +16,7 @@ import threading
 import time
 import urllib.error
 
-from newsportal.stack import ROOT, Stack, parse_form
+from tools.stack import ROOT, Stack, parse_form
 
 DURATION = int(os.environ.get("LOADTEST_SECONDS", "60"))
 READERS = int(os.environ.get("LOADTEST_READERS", "64"))
