@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
@@ -17,6 +18,8 @@ PAGE_CACHE_SECONDS = 0
 # The in-process page tier outlives a test; the live two-server tests run it in gunicorn.
 PAGE_CACHE_LOCAL_ENTRIES = 0
 
+# Without REDIS_URL the generation is a file; each run its own, never the checkout's var/.
+PAGE_CACHE_GENERATION_FILE = Path(tempfile.mkdtemp(prefix="newsportal-test-generation-")) / "generation"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="newsportal-test-media-")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_ROOT = tempfile.mkdtemp(prefix="newsportal-test-static-")
