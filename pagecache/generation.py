@@ -260,8 +260,8 @@ def read_generation(store=None):
     """Return the store's generation, or None when it cannot be read."""
     try:
         return (store or generation_store()).get()
-    except Exception:  # noqa: BLE001 -- store down: nothing cached may be trusted
-        logger.warning("Page generation unavailable; serving uncached", exc_info=True)
+    except Exception as error:  # noqa: BLE001 -- store down: nothing cached may be trusted
+        logger.warning("Page generation unavailable; serving uncached: %s", error)
         return None
 
 
