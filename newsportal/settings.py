@@ -117,7 +117,7 @@ MIDDLEWARE = [
     # Answers If-None-Match with 304, for cached and freshly rendered pages alike.
     "django.middleware.http.ConditionalGetMiddleware",
     # Before sessions, locale and auth: a cache hit skips all of them.
-    "pagecache.core.PublicPageCacheMiddleware",
+    "pagecache.middleware.PublicPageCacheMiddleware",
     # Inside the page cache, so compressed pages are cached compressed.
     "django.middleware.gzip.GZipMiddleware",
     *(["newsportal.db_router.ReplicaReadsMiddleware"] if os.environ.get("DATABASE_REPLICA_URL") else []),
@@ -211,9 +211,14 @@ CACHES["template_fragments"] = {
 
 # Anonymous public pages are cached this long (and invalidated on every change).
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
-# With Redis: how many of the hottest pages each app server process also keeps in memory
-# (about 40 kB each), trusted through a pub/sub subscription. 0 turns the tier off.
+# How many of the hottest pages each app server process also keeps in memory (about 40 kB
+# each), trusted through a Redis pub/sub subscription (or the generation file). 0: off.
 PAGE_CACHE_LOCAL_ENTRIES = int(os.environ.get("PAGE_CACHE_LOCAL_ENTRIES", "256"))
+# Without Redis, the content generation lives in this file, read by every worker on each
+# request, so one change invalidates every process's copies at once (pagecache/generation.py).
+PAGE_CACHE_GENERATION_FILE = Path(
+    os.environ.get("PAGE_CACHE_GENERATION_FILE", VAR_DIR / "page-cache-generation")
+)
 
 # --- Auth: login attempts throttled per account and per IP (django-axes) ---------
 AUTHENTICATION_BACKENDS = [

@@ -2,17 +2,20 @@
 
 It knows nothing of articles: the content app tells it what changed
 (public_pages_changed) and when the next scheduled change falls due
-(register_next_change). See core.py.
+(register_next_change).
+
+- generation.py: the content generation, its stores (Redis, a shared file,
+  a fake for tests) and the pub/sub watcher;
+- local.py: the per-process tier;
+- fragments.py: cached pieces of pages;
+- expiry.py: the next scheduled change;
+- middleware.py: whole pages;
+- backends.py: the Redis cache that misses instead of failing.
 """
 
-from .core import (
-    cached_fragment,
-    content_generation,
-    fragment_seconds,
-    invalidate_public_pages,
-    public_pages_changed,
-    register_next_change,
-)
+from .expiry import register_next_change
+from .fragments import cached_fragment, fragment_seconds
+from .generation import content_generation, invalidate_public_pages, public_pages_changed
 
 __all__ = [
     "cached_fragment",

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 # A developer's .env (DEBUG, DATABASE_URL, REDIS_URL...) never reaches the tests or the
 # servers they start; tests/test_project.py tests reading it.
@@ -21,6 +22,8 @@ PAGE_CACHE_SECONDS = 0
 # The in-process page tier outlives a test; the live two-server tests run it in gunicorn.
 PAGE_CACHE_LOCAL_ENTRIES = 0
 
+# Without REDIS_URL the generation is a file; each run its own, never the checkout's var/.
+PAGE_CACHE_GENERATION_FILE = Path(tempfile.mkdtemp(prefix="newsportal-test-generation-")) / "generation"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="newsportal-test-media-")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_ROOT = tempfile.mkdtemp(prefix="newsportal-test-static-")

@@ -22,7 +22,7 @@ def snapshot():
     return counts, images
 
 
-def test_restore_gives_back_every_row_and_image(tmp_path, settings):
+def test_restore_gives_back_every_row_and_image(tmp_path, settings, client):
     if connection.vendor != "postgresql":
         pytest.skip("pg_dump/pg_restore round trip: run with DATABASE_URL=postgres://... (CI does)")
     settings.MEDIA_ROOT = str(tmp_path / "media")
@@ -37,9 +37,14 @@ def test_restore_gives_back_every_row_and_image(tmp_path, settings):
     Article.objects.all().delete()
     shutil.rmtree(settings.MEDIA_ROOT)
     assert snapshot() != before
+    settings.PAGE_CACHE_SECONDS = 60
+    client.get("/")
+    assert client.get("/")["X-Cache"] == "HIT"  # the empty home page, cached
 
     call_command("restore", str(backup), yes=True)
     assert snapshot() == before
+    home = client.get("/")
+    assert home["X-Cache"] == "MISS" and "Qatar" in home.text
     for name in before[1]:
         assert (Path(settings.MEDIA_ROOT) / name).is_file(), name
 

@@ -195,6 +195,18 @@ def test_reloading_restores_demo_flags_but_keeps_publish_times(demo):
     assert article.published_at == published_at
 
 
+def test_reloading_invalidates_cached_pages_it_changed(demo, client, settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    article = Article.objects.get(headline=SEED_HEADLINE)
+    Article.objects.filter(pk=article.pk).update(kicker="Kicker Sementara")
+    client.get(article.get_absolute_url())
+    assert "Kicker Sementara" in client.get(article.get_absolute_url()).text  # a cached copy
+    load_demo()  # puts the kicker back with update(), past the services
+    response = client.get(article.get_absolute_url())
+    assert response["X-Cache"] == "MISS"
+    assert "Diplomasi" in response.text and "Kicker Sementara" not in response.text
+
+
 def test_demo_has_the_static_pages(demo):
     pages = dict(Page.objects.values_list("slug", "title"))
     assert pages == {

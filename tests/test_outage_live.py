@@ -7,18 +7,17 @@ project's machines; skipped with the reason when they are missing.
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+import redis
+from redis.exceptions import RedisError
 
-ROOT = Path(__file__).resolve().parent.parent
+from .servers import ROOT, free_port, get, start_gunicorn, stop, wait_until
+
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
 
 pytestmark = [
@@ -29,12 +28,6 @@ pytestmark = [
         reason="needs PostgreSQL server binaries and redis-server",
     ),
 ]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def as_postgres(args, **kwargs):
@@ -69,26 +62,21 @@ class Cluster:
         return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
 
 
-def get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=15) as response:
-            return response.status, dict(response.headers), response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
-
-
-def start_gunicorn(env):
-    gunicorn = Path(sys.executable).parent / "gunicorn"
+def start_redis(port):
     server = subprocess.Popen(
-        [gunicorn, "--config", "newsportal/gunicorn.conf.py"], cwd=ROOT, env=env, stderr=subprocess.PIPE
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
     )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{env['PORT']}/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
+    client = redis.Redis(port=port, socket_connect_timeout=0.5)
+    wait_until(lambda: answers_ping(client), message="redis-server to answer")
     return server
+
+
+def answers_ping(client):
+    try:
+        return client.ping()
+    except RedisError:
+        return False
 
 
 @pytest.fixture(scope="module")
@@ -100,20 +88,7 @@ def stack():
     cluster.init()
     cluster.start()
     redis_port = free_port()
-    redis = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(redis_port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    redis_server = start_redis(redis_port)
     web_port = free_port()
     env = {
         "PATH": os.environ["PATH"],
@@ -134,18 +109,20 @@ def stack():
     subprocess.run([*manage, "load_demo", "--force", "-v", "0"], cwd=ROOT, env=env, check=True)
     # Two app servers sharing the database and Redis, as behind a load balancer.
     other_port = free_port()
-    servers = [start_gunicorn(env), start_gunicorn({**env, "PORT": str(other_port)})]
-    yield {
+    log = open(base / "gunicorn.log", "wb")  # open while the servers run
+    servers = [start_gunicorn(env, log=log), start_gunicorn({**env, "PORT": str(other_port)}, log=log)]
+    stack = {
         "url": f"http://127.0.0.1:{web_port}",
         "other_url": f"http://127.0.0.1:{other_port}",
         "cluster": cluster,
-        "redis": redis,
+        "redis": redis_server,
         "redis_port": redis_port,
     }
+    yield stack
     for server in servers:
-        server.terminate()
-        server.wait(timeout=20)
-    redis.kill()
+        stop(server)
+    log.close()
+    stack["redis"].kill()
     try:
         cluster.stop()
     except subprocess.CalledProcessError:
@@ -176,9 +153,18 @@ def test_an_admin_edit_on_one_server_shows_on_the_other_at_once(stack):
     status, page = editor.post(change, form)
     assert status == 302, re.findall(r'<(?:tr|div)[^>]*class="[^"]*errors[^"]*"[^>]*>.{0,400}', page, re.S)
 
-    status, headers, body = get(stack["other_url"] + article_path)
+    # The other server hears of the new generation over pub/sub, asynchronously: within
+    # milliseconds, so a short deadline, and from then on no stale page.
+    status, headers, body = wait_until(
+        lambda: (
+            (response := get(stack["other_url"] + article_path))
+            and "Ringkasan baru dari server pertama." in response[2]
+            and response
+        ),
+        seconds=2,
+        message="the edit on the other server",
+    )
     assert status == 200 and headers.get("X-Cache") == "MISS"
-    assert "Ringkasan baru dari server pertama." in body
     # The home page's card for it too: pages, cards and fragments kept in each process's
     # memory are void as soon as the other server publishes the new generation.
     status, headers, home = get(stack["other_url"] + "/")
@@ -186,28 +172,31 @@ def test_an_admin_edit_on_one_server_shows_on_the_other_at_once(stack):
     assert "Ringkasan baru dari server pertama." in home
 
 
+def is_hit(url):
+    status, headers, _ = get(url)
+    return status == 200 and headers.get("X-Cache") == "HIT"
+
+
 def test_redis_down_the_site_renders_uncached_then_caches_again(stack):
     url = stack["url"]
     assert get(url + "/")[0] == 200
     stack["redis"].kill()
     stack["redis"].wait()
+    # The process's subscription notices within moments and stops vouching for its copies.
+    wait_until(lambda: not is_hit(url + "/"), seconds=5, message="the worker to notice Redis is gone")
     for path in ["/", "/internasional/", "/halaman/tentang-kami/"]:
-        status, headers, _ = get(url + path)
-        assert status == 200, path
-        assert headers.get("X-Cache") != "HIT"  # rendered, since nothing can be cached
-    stack["redis"] = subprocess.Popen(
-        ["redis-server", "--port", str(stack["redis_port"]), "--bind", "127.0.0.1", "--save", ""],
-        stdout=subprocess.DEVNULL,
-    )
-    time.sleep(0.5)
-    get(url + "/")
-    assert get(url + "/")[1].get("X-Cache") == "HIT"
+        for _ in range(2):
+            status, headers, _ = get(url + path)
+            assert status == 200, path
+            assert headers.get("X-Cache") != "HIT"  # rendered, since nothing can be cached
+    stack["redis"] = start_redis(stack["redis_port"])
+    # Reconnecting takes a moment (the watcher retries every second): then pages are cached again.
+    wait_until(lambda: get(url + "/") and is_hit(url + "/"), message="pages cached again")
 
 
 def test_database_down_serves_cached_pages_503_elsewhere_and_recovers(stack):
     url = stack["url"]
-    get(url + "/")
-    assert get(url + "/")[1].get("X-Cache") == "HIT"
+    wait_until(lambda: get(url + "/") and is_hit(url + "/"), message="the home page cached")
     stack["cluster"].stop()
     try:
         status, headers, body = get(url + "/olahraga/")
@@ -219,5 +208,6 @@ def test_database_down_serves_cached_pages_503_elsewhere_and_recovers(stack):
         assert get(url + "/readyz")[0] == 503
     finally:
         stack["cluster"].start()
-    assert get(url + "/olahraga/")[0] == 200  # recovered without a restart
+    # Recovered without a restart (pg_ctl -w returns once the server accepts connections).
+    assert get(url + "/olahraga/")[0] == 200
     assert get(url + "/readyz")[0] == 200

@@ -31,6 +31,7 @@ from articles.html import sanitize_body
 from articles.images import renditions_create
 from articles.models import Article, ArticleReadCount, Author, Correction, Page, Section
 from articles.services import article_import_slug
+from pagecache import invalidate_public_pages
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 MANIFEST = DEMO_DIR / "demo.toml"
@@ -91,16 +92,21 @@ class Command(BaseCommand):
         self.counts = {}
         manifest = load_manifest()
 
-        with transaction.atomic():
-            sections = self.load_sections(manifest["sections"])
-            users = self.load_users()
-            self.load_authors(manifest.get("authors", []), users)
-            articles = self.load_articles(manifest["articles"], sections)
-            self.load_notes(manifest.get("notes", []), articles)
-            self.load_pages(manifest.get("pages", []))
-        # Files are written after the rows commit; each image is its own small update.
-        self.load_images(articles.values())
-        self.load_reads(articles.values())
+        try:
+            with transaction.atomic():
+                sections = self.load_sections(manifest["sections"])
+                users = self.load_users()
+                self.load_authors(manifest.get("authors", []), users)
+                articles = self.load_articles(manifest["articles"], sections)
+                self.load_notes(manifest.get("notes", []), articles)
+                self.load_pages(manifest.get("pages", []))
+            # Files are written after the rows commit; each image is its own small update.
+            self.load_images(articles.values())
+            self.load_reads(articles.values())
+        finally:
+            # The flags, pages and images above are written with update() and sync(), past
+            # the services that invalidate cached pages: once for all of them.
+            invalidate_public_pages()
 
         if verbosity < 1:
             return

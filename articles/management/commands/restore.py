@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from pagecache import invalidate_public_pages
+
 from .backup import postgres_args, run
 
 
@@ -26,6 +28,14 @@ class Command(BaseCommand):
             raise CommandError(f"{source} is not a backup folder (no database dump or media.tar.gz).")
         if not yes and input("This replaces the current database and media. Type 'yes': ") != "yes":
             raise CommandError("Restore cancelled.")
+        try:
+            self.restore(dump, sqlite_file, media)
+        finally:
+            # Even a restore that stopped half-way may have changed what readers see.
+            invalidate_public_pages()
+        self.stdout.write(self.style.SUCCESS(f"Restored {source}"))
+
+    def restore(self, dump, sqlite_file, media):
         if connection.vendor == "postgresql":
             if not dump.exists():
                 raise CommandError(
@@ -67,4 +77,3 @@ class Command(BaseCommand):
             for item in extracted.iterdir():
                 shutil.move(str(item), media_root / item.name)
         shutil.rmtree(media_root.parent / "_restore", ignore_errors=True)
-        self.stdout.write(self.style.SUCCESS(f"Restored {source}"))

@@ -1,0 +1,122 @@
+"""Whole anonymous public pages, served from the cache before sessions, locale and auth run."""
+
+import hashlib
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.http import http_date
+
+from .expiry import seconds_until_stale
+from .generation import current_reading
+from .local import LOCAL_PAGES
+
+logger = logging.getLogger(__name__)
+
+# Paths that are never cached: staff tools, previews and per-reader endpoints.
+UNCACHED_PREFIXES = ("/admin/", "/pratinjau/", "/api/", "/healthz", "/readyz", "/i18n/")
+# Not 404: random URLs from bots would crowd real pages out of the cache.
+CACHED_STATUSES = {200, 301, 410}
+
+
+def cache_control_header():
+    seconds = settings.PAGE_CACHE_SECONDS
+    # Browsers revalidate every time (news changes); a CDN may keep the page briefly.
+    return f"public, max-age=0, s-maxage={seconds}, stale-while-revalidate={seconds}"
+
+
+class PublicPageCacheMiddleware:
+    """Serve anonymous GET/HEAD requests for public pages from the cache.
+
+    A page is served only if it was stored under the current content generation:
+    first from this process's memory when the generation is vouched for, then
+    from Django's cache (Redis, shared by every app server). While the generation
+    cannot be read, every request is rendered and nothing is stored.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not self.is_cacheable_request(request):
+            response = self.get_response(request)
+            self.mark_private(response)
+            return response
+        generation, local = current_reading(request)
+        if generation is None:  # nothing cached can be trusted, and nothing stored would be found
+            return self.get_response(request)
+        key = self.key_for(request)
+        if local and (response := LOCAL_PAGES.get(key, generation)) is not None:
+            response["X-Cache"] = "HIT"
+            return response
+        try:
+            entry = cache.get(key)
+        except Exception:  # without the cache, render every request
+            logger.warning("Page cache unavailable; rendering uncached", exc_info=True)
+            return self.get_response(request)
+        if entry is not None and entry[0] == generation and time.time() < entry[1]:
+            if local:
+                LOCAL_PAGES.put(key, generation, entry[1], entry[2])
+            response = entry[2]
+            response["X-Cache"] = "HIT"
+            return response
+        response = self.get_response(request)
+        if self.is_cacheable_response(response):
+            self.prepare(response)
+            expires = self.expiry(request)
+            try:
+                cache.set(key, (generation, expires, response), settings.PAGE_CACHE_SECONDS)
+            except Exception:
+                logger.warning("Could not store page in cache", exc_info=True)
+            if local:
+                LOCAL_PAGES.put(key, generation, expires, response)
+            response["X-Cache"] = "MISS"
+        else:
+            self.mark_private(response)
+        return response
+
+    @staticmethod
+    def expiry(request):
+        """Return when a page rendered now goes stale: at the latest, the next scheduled publication."""
+        return time.time() + seconds_until_stale(settings.PAGE_CACHE_SECONDS, request)
+
+    @staticmethod
+    def is_cacheable_request(request):
+        return (
+            settings.PAGE_CACHE_SECONDS > 0
+            and request.method in ("GET", "HEAD")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and not request.path.startswith(UNCACHED_PREFIXES)
+        )
+
+    @staticmethod
+    def key_for(request):
+        encoding = "gzip" if "gzip" in request.headers.get("Accept-Encoding", "") else "identity"
+        digest = hashlib.sha256(request.get_full_path().encode("utf-8", "surrogatepass")).hexdigest()
+        return f"page:{request.method}:{encoding}:{request.get_host()}:{digest}"
+
+    @staticmethod
+    def is_cacheable_response(response):
+        return (
+            response.status_code in CACHED_STATUSES
+            and not response.streaming
+            and not response.cookies
+            and "Cache-Control" not in response
+            and not getattr(response, "is_preview", False)
+        )
+
+    @staticmethod
+    def prepare(response):
+        response["Cache-Control"] = cache_control_header()
+        response["Last-Modified"] = http_date()
+        if not response.has_header("ETag"):
+            response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+        # The language is in the URL and anonymous pages ignore cookies: only the
+        # encoding varies (LocaleMiddleware would add Accept-Language, splitting CDN caches).
+        response["Vary"] = "Accept-Encoding"
+
+    @staticmethod
+    def mark_private(response):
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "private, no-cache"

@@ -1,0 +1,279 @@
+"""The page cache's parts on their own: generation stores, the per-process tier, the watcher."""
+
+import os
+import time
+
+import pytest
+from django.core.cache import caches
+
+from pagecache import content_generation, invalidate_public_pages, public_pages_changed
+from pagecache.generation import (
+    WATCHER,
+    FakeStore,
+    FileStore,
+    RedisStore,
+    current_reading,
+    read_generation,
+    subscribe_confirmed,
+    using_store,
+)
+from pagecache.local import LOCAL_PAGES, LocalCopies
+
+from .factories import make_article, make_page
+
+
+def wait_until(condition, *, seconds=3.0):
+    """Poll condition() until it is true or the deadline passes; return its last value."""
+    deadline = time.monotonic() + seconds
+    while not (value := condition()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return value
+
+
+# --- Stores --------------------------------------------------------------------------------
+
+
+def test_file_store_is_shared_by_everyone_reading_the_same_file(tmp_path):
+    # Two instances on one path stand for two worker processes.
+    here, there = FileStore(tmp_path / "gen"), FileStore(tmp_path / "gen")
+    first = here.get()
+    assert there.get() == first
+    bumped = there.bump()
+    assert bumped != first
+    assert here.get() == bumped
+
+
+def test_file_store_made_again_after_deletion_starts_somewhere_new(tmp_path):
+    store = FileStore(tmp_path / "var" / "gen")
+    seen = {store.get()}
+    for _ in range(5):
+        (tmp_path / "var" / "gen").unlink()
+        seen.add(store.get())
+    assert len(seen) == 6
+
+
+def test_file_store_that_cannot_be_read_gives_no_generation(tmp_path):
+    (tmp_path / "not-a-directory").write_text("")
+    store = FileStore(tmp_path / "not-a-directory" / "gen")
+    assert read_generation(store) is None
+
+
+def test_fake_store_down_gives_no_generation_and_flushed_starts_fresh():
+    store = FakeStore()
+    before = store.get()
+    store.is_down = True
+    assert read_generation(store) is None
+    store.is_down = False
+    store.flush()
+    assert store.get() != before
+
+
+@pytest.fixture
+def redis_store(settings):
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL")
+    store = RedisStore(settings.REDIS_URL, "newsportal-tests:pagecache-store-test")
+    store.client.delete(store.key)
+    yield store
+    store.client.delete(store.key)
+
+
+def test_redis_store_never_repeats_a_generation_after_losing_its_key(redis_store):
+    seen = set()
+    for _ in range(5):
+        generation = redis_store.get()
+        assert redis_store.bump() == generation + 1
+        seen.add(generation)
+        redis_store.client.delete(redis_store.key)  # flushed, or restarted without persistence
+    assert len(seen) == 5 and 0 not in seen
+
+
+def test_redis_subscription_is_confirmed_before_anything_is_read(redis_store):
+    with redis_store.pubsub() as pubsub:
+        subscribe_confirmed(pubsub, redis_store.channel)
+        # The server counts the subscriber now, so a bump from here on is announced to it.
+        assert redis_store.client.pubsub_numsub(redis_store.channel) == [(redis_store.channel.encode(), 1)]
+        redis_store.bump()
+        assert wait_until(lambda: (m := pubsub.get_message(timeout=0.1)) and m["type"] == "message")
+
+
+# --- The per-process tier -----------------------------------------------------------------
+
+
+def test_local_copies_answer_only_for_their_generation_and_until_they_expire():
+    copies = LocalCopies(lambda: 10)
+    copies.put("page", 7, time.time() + 60, {"body": "x"})
+    assert copies.get("page", 8) is None
+    copies.put("page", 7, time.time() + 60, {"body": "x"})
+    assert copies.get("page", 7) == {"body": "x"}
+    copies.put("old", 7, time.time() - 1, "expired")
+    assert copies.get("old", 7) is None
+
+
+def test_local_copies_never_keep_anything_for_an_unknown_generation():
+    copies = LocalCopies(lambda: 10)
+    copies.put("page", None, time.time() + 60, "x")
+    assert len(copies) == 0 and copies.get("page", None) is None
+
+
+def test_local_copies_drop_the_least_recently_used_and_hand_out_copies():
+    copies = LocalCopies(lambda: 2)
+    expires = time.time() + 60
+    copies.put("a", 1, expires, ["a"])
+    copies.put("b", 1, expires, ["b"])
+    copies.get("a", 1).append("changed by a reader")
+    copies.put("c", 1, expires, ["c"])  # "b" is now the least recently used
+    assert copies.get("b", 1) is None
+    assert copies.get("a", 1) == ["a"] and copies.get("c", 1) == ["c"]
+
+
+# --- The watcher --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def local_tier(settings):
+    settings.PAGE_CACHE_LOCAL_ENTRIES = 8
+    LOCAL_PAGES.clear()
+    yield
+    LOCAL_PAGES.clear()
+
+
+class BumpedRightAfterTheFirstRead(FakeStore):
+    """Another server bumps between this process's first read and anything after it."""
+
+    def get(self):
+        value = super().get()
+        if self.reads == 1:
+            self.bump()
+        return value
+
+
+def test_watcher_reads_the_generation_only_once_its_subscription_is_confirmed(local_tier):
+    # Reading before the confirmation would miss this bump for good (pub/sub has no replay).
+    with using_store(BumpedRightAfterTheFirstRead()) as store:
+        WATCHER.current()
+        assert wait_until(lambda: WATCHER.current() == store.value), (WATCHER.current(), store.value)
+
+
+def test_watcher_follows_bumps_from_other_processes(local_tier):
+    with using_store(FakeStore()) as store:
+        assert wait_until(lambda: WATCHER.current() is not None)
+        for _ in range(3):
+            store.bump()  # as another app server does
+            assert wait_until(lambda: WATCHER.current() == store.value)
+
+
+def test_watcher_stops_vouching_and_forgets_copies_while_the_store_is_down(local_tier):
+    with using_store(FakeStore()) as store:
+        assert wait_until(lambda: WATCHER.current() is not None)
+        LOCAL_PAGES.put("page", store.value, time.time() + 60, "copy")
+        store.is_down = True
+        assert wait_until(lambda: WATCHER.current() is None)
+        assert wait_until(lambda: len(LOCAL_PAGES) == 0)
+        assert current_reading() == (None, False)
+        store.is_down = False
+        store.flush()  # it came back empty, as a restarted Redis does
+        assert wait_until(lambda: WATCHER.current() == store.value)
+
+
+def test_without_announcements_the_store_is_read_on_every_request(local_tier):
+    with using_store(FakeStore(announces=False)) as store:
+        first = current_reading()
+        assert first.generation == store.value and not first.local
+        store.bump()
+        assert content_generation() == store.value
+
+
+def test_a_store_that_vouches_by_itself_needs_no_watcher(local_tier):
+    with using_store(FakeStore(vouches_locally=True, announces=False)) as store:
+        assert current_reading() == (store.get(), True)
+        assert WATCHER.pid is None
+
+
+def test_invalidating_tells_this_process_at_once(local_tier):
+    with using_store(FakeStore()) as store:
+        assert wait_until(lambda: WATCHER.current() is not None)
+        assert invalidate_public_pages() == store.value == WATCHER.current()
+        store.is_down = True
+        assert invalidate_public_pages() is None  # logged, never raised into the editor's save
+
+
+# --- Through the middleware -----------------------------------------------------------------
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 60
+
+
+@pytest.mark.django_db
+def test_while_the_generation_cannot_be_read_pages_are_rendered_and_not_stored(client, page_cache):
+    make_article(headline="Berita Awal")
+    with using_store(FakeStore()) as store:
+        client.get("/")
+        assert client.get("/")["X-Cache"] == "HIT"
+        store.is_down = True
+        for _ in range(2):
+            response = client.get("/")
+            assert response.status_code == 200 and "X-Cache" not in response
+        store.is_down = False
+        store.flush()  # back, but empty: nothing from before may match
+        assert client.get("/")["X-Cache"] == "MISS"
+
+
+@pytest.mark.django_db
+def test_a_generation_lost_twice_never_brings_back_fragments_from_before(client, page_cache, settings):
+    # {% cache %} fragments (the footer) live in each process's memory, apart from the shared
+    # cache. Losing the shared cache (Redis flushed or restarted) used to make the generation
+    # 0 again, so the footer kept from an earlier "0" period came back after a change.
+    settings.PAGE_CACHE_LOCAL_ENTRIES = 0
+    page = make_page(title="Tentang Kami Lama", is_in_footer=True)
+    assert "Tentang Kami Lama" in client.get("/?a=1").text
+    caches["default"].clear()
+    type(page).objects.filter(pk=page.pk).update(title="Tentang Kami Baru")
+    invalidate_public_pages()
+    assert "Tentang Kami Baru" in client.get("/?a=2").text
+    caches["default"].clear()
+    page_text = client.get("/?a=3").text
+    assert "Tentang Kami Baru" in page_text and "Tentang Kami Lama" not in page_text
+
+
+@pytest.mark.django_db
+def test_pages_kept_in_process_memory_follow_the_shared_generation(client, page_cache, local_tier, tmp_path):
+    article = make_article(headline="Judul Lama")
+    with using_store(FileStore(tmp_path / "gen")):
+        client.get(article.get_absolute_url())
+        caches["default"].clear()  # what is left is this process's own copy
+        assert client.get(article.get_absolute_url())["X-Cache"] == "HIT"
+        type(article).objects.filter(pk=article.pk).update(headline="Judul Baru")
+        FileStore(tmp_path / "gen").bump()  # another worker's change
+        response = client.get(article.get_absolute_url())
+        assert response["X-Cache"] == "MISS" and "Judul Baru" in response.text
+
+
+@pytest.mark.django_db
+def test_invalidate_public_pages_command_bumps_the_generation(capsys):
+    from django.core.management import call_command
+
+    before = content_generation()
+    call_command("invalidate_public_pages")
+    assert content_generation() not in (None, before)
+    assert "invalidated" in capsys.readouterr().out
+
+
+def test_public_pages_changed_waits_for_the_commit(db, django_capture_on_commit_callbacks):
+    before = content_generation()
+    with django_capture_on_commit_callbacks() as callbacks:
+        public_pages_changed()
+    assert content_generation() == before and len(callbacks) == 1
+
+
+def test_no_module_of_the_cache_imports_the_content_app():
+    import pagecache
+
+    root = os.path.dirname(pagecache.__file__)
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            if name.endswith(".py"):
+                source = open(os.path.join(folder, name), encoding="utf-8").read()
+                assert "import articles" not in source and "from articles" not in source, name
