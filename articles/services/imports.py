@@ -12,14 +12,13 @@ import reversion
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from pagecache import public_pages_changed
 
 from ..html import article_outline, sanitize_body
 from ..importers import ImportFileError, ParsedArticle, decode_article_file, parse_article
-from ..models import Article, Author, Credit, Section
+from ..models import Article, Author, Credit, Section, headline_slug
 from .editorial import _article_write, _require_publisher, article_record_publication
 
 IMPORT_STATUSES = (Article.Status.DRAFT, Article.Status.REVIEW, Article.Status.PUBLISHED)
@@ -215,7 +214,7 @@ def _pending_imports(files):
 def article_import_slug(*, headline: str) -> str:
     """Return the slug for an imported headline; a headline with no Latin letters gets a stable one."""
     max_length = Article._meta.get_field("slug").max_length
-    slug = slugify(headline)[:max_length].strip("-")
+    slug = headline_slug(headline)[:max_length].strip("-")
     return slug or f"artikel-{_short_hash(headline)}"
 
 
@@ -224,7 +223,7 @@ def author_get_or_create(*, name: str) -> Author:
     author = Author.objects.filter(name__iexact=name).order_by("pk").first()
     if author is None:
         max_length = Author._meta.get_field("slug").max_length
-        base = slugify(name)[:max_length].strip("-") or f"penulis-{_short_hash(name)}"
+        base = headline_slug(name)[:max_length].strip("-") or f"penulis-{_short_hash(name)}"
         slug, n = base, 2
         while Author.objects.filter(slug=slug).exists():
             suffix = f"-{n}"
