@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 
@@ -137,14 +137,14 @@ class LatestArticlesFeed(Feed):
         return [article.section.name, *(tag.name for tag in article.tags.all())]
 
     def item_enclosures(self, article):
-        from django.utils.feedgenerator import Enclosure
-
         if not article.lead_image:
             return []
-        try:
-            size = article.lead_image.size
-        except (OSError, ValueError):
-            return []
+        # The size recorded when the renditions were made: asking the storage would cost one
+        # request per item on S3. RSS 2.0 requires a length; 0 is the accepted "unknown"
+        # (RSS Advisory Board best practices) for images stored before sizes were recorded.
+        renditions = article.lead_image_renditions or {}
+        recorded = renditions.get("source") == article.lead_image.name
+        size = renditions.get("bytes", 0) if recorded else 0
         mime_type = mimetypes.guess_type(article.lead_image.name)[0] or "image/jpeg"
         url = article.feed_source.site_url + article.lead_image.url
         return [Enclosure(url, str(size), mime_type)]

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AdminFileWidget, AutocompleteSelectMultiple
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +18,7 @@ from django_prose_editor.widgets import AdminProseEditorWidget
 from taggit.models import Tag
 from taggit.utils import parse_tags
 
-from .images import check_image_upload, image_name_for_format
+from .images import check_image_upload, image_limits, image_name_for_format
 from .models import Article, InlineImage, Section
 from .search import clean_query
 
@@ -70,6 +71,16 @@ class ImageUploadField(forms.ImageField):
         return checked
 
 
+def lead_image_help_text():
+    return (
+        gettext(
+            "JPEG, PNG, WebP or GIF, at most %(size)s and %(megapixels)s megapixels. "
+            "Sizes for phones are made once."
+        )
+        % image_limits()
+    )
+
+
 class ArticleAdminForm(forms.ModelForm):
     """The article form: WYSIWYG body, checked lead image, tags, optimistic lock and workflow checks.
 
@@ -92,9 +103,8 @@ class ArticleAdminForm(forms.ModelForm):
     lead_image = ImageUploadField(
         label=_("lead image"),
         required=False,
-        help_text=_(
-            "JPEG, PNG, WebP or GIF, at most 10 MB and 40 megapixels. Sizes for phones are made once."
-        ),
+        # Lazy: the limits come from settings (IMAGE_MAX_MB, IMAGE_MAX_MEGAPIXELS) when the form is shown.
+        help_text=lazy(lead_image_help_text, str)(),
     )
     tags = forms.ModelMultipleChoiceField(
         label=_("tags"),

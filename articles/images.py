@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, features
 
@@ -25,6 +26,18 @@ from PIL import Image, ImageOps, features
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 FALLBACK_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "JPEG", "GIF": "PNG"}
 RENDITIONS_DIR = "renditions"
+
+
+def image_limits():
+    """Return the upload limits from settings for messages: {"size": "10 MB", "megapixels": "40"}."""
+
+    def number(value):
+        return number_format(value, decimal_pos=0 if value == int(value) else 1)
+
+    return {
+        "size": f"{number(settings.ARTICLES_IMAGE_MAX_BYTES / 1024**2)} MB",
+        "megapixels": number(settings.ARTICLES_IMAGE_MAX_PIXELS / 1_000_000),
+    }
 
 
 def check_image_upload(file):
@@ -54,7 +67,7 @@ def check_image_upload(file):
                         params={
                             "width": width,
                             "height": height,
-                            "max": settings.ARTICLES_IMAGE_MAX_PIXELS // 1_000_000,
+                            "max": image_limits()["megapixels"],
                         },
                     )
                 image.verify()
@@ -98,9 +111,9 @@ def rendition_widths(width):
 def renditions_create(name, *, storage=None):
     """Make (once) the responsive renditions of a stored image and return their description.
 
-    Returns {"source", "width", "height", "webp": [[w, h, name], ...],
-    "fallback": [[w, h, name], ...], "fallback_type"}; {} when the file
-    cannot be read. Existing rendition files are reused, not made again.
+    Returns {"source", "bytes" (the original's size), "width", "height",
+    "webp": [[w, h, name], ...], "fallback": [[w, h, name], ...],
+    "fallback_type"}; {} when the file cannot be read. Existing rendition files are reused, not made again.
     """
     storage = storage or default_storage
     if not name:
@@ -108,7 +121,9 @@ def renditions_create(name, *, storage=None):
     try:
         with storage.open(name, "rb") as source, warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(source)
+            # Read once: the byte count is kept for feed enclosures, which must not ask the storage.
+            data = source.read()
+            image = Image.open(io.BytesIO(data))
             image = ImageOps.exif_transpose(image)  # Phones store portraits sideways.
             image.load()
     except (OSError, ValueError, Image.DecompressionBombError):
@@ -120,6 +135,7 @@ def renditions_create(name, *, storage=None):
     stem = PurePosixPath(name).stem[:40]
     description = {
         "source": name,
+        "bytes": len(data),
         "width": width,
         "height": height,
         "webp": [],

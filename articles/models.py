@@ -1,3 +1,4 @@
+import re
 import secrets
 from datetime import datetime, time, timedelta
 from functools import cached_property
@@ -42,6 +43,17 @@ RESERVED_SLUGS = frozenset(
         "tag",
     }
 )
+
+
+# A decimal comma or point between digits ("5,6", "1.500"): slugify() would drop it and fuse the
+# numbers ("56", "1500"), so it becomes a hyphen first. static/articles/admin/article-form.js
+# applies the same rule to the admin's live slug.
+DECIMAL_SEPARATOR_RE = re.compile(r"(?<=\d)[.,](?=\d)")
+
+
+def headline_slug(text: str) -> str:
+    """Return the slug for a headline or name: slugify(), keeping numbers such as "5,6" apart ("5-6")."""
+    return slugify(DECIMAL_SEPARATOR_RE.sub("-", text))
 
 
 def validate_section_slug(value):

@@ -4,12 +4,15 @@ from datetime import timedelta
 
 import feedparser
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.utils import timezone
 
-from articles.models import Credit
+from articles.models import Article, Credit
+from articles.services import article_save
 
 from .auditing import feed_problems
-from .factories import make_article, make_author, make_section
+from .factories import make_article, make_author, make_png, make_section
 from .test_views import HIDDEN_STATES, hidden_article
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +141,40 @@ def test_byline_lists_every_writer(client):
     article = make_article(authors=[first, second])
     Credit.objects.create(article=article, author=make_author(name="C Editor"), role="editor", position=5)
     assert parse(client, "/feed/").entries[0].author == "A Satu, B Dua"
+
+
+def stored_image(name="foto.png", **options):
+    return default_storage.save(f"articles/test/{name}", ContentFile(make_png(**options)))
+
+
+def test_feed_enclosures_use_the_recorded_size_without_asking_the_storage(client, monkeypatch):
+    sizes = {}
+    for n in range(3):
+        article = make_article(headline=f"Berita bergambar {n}")
+        article.lead_image, article.lead_image_alt = stored_image(color=(n * 40, 10, 10)), "Foto"
+        article_save(article=article)
+        sizes[article.headline] = default_storage.size(article.lead_image.name)
+        assert article.lead_image_renditions["bytes"] == sizes[article.headline]
+
+    def no_lookups(self, name):
+        raise AssertionError(f"the feed asked the storage for the size of {name}")
+
+    monkeypatch.setattr(FileSystemStorage, "size", no_lookups)
+    for url in ["/feed/", "/feed/atom/"]:
+        entries = parse(client, url).entries
+        assert {entry.title: int(entry.enclosures[0].length) for entry in entries} == sizes, url
+        assert all(entry.enclosures[0].type == "image/png" for entry in entries)
+
+
+def test_an_image_stored_before_sizes_were_recorded_gets_length_zero(client, monkeypatch):
+    article = make_article(headline="Berita lama bergambar")
+    article.lead_image, article.lead_image_alt = stored_image(), "Foto"
+    article_save(article=article)
+    renditions = {key: value for key, value in article.lead_image_renditions.items() if key != "bytes"}
+    Article.objects.filter(pk=article.pk).update(lead_image_renditions=renditions)
+    monkeypatch.setattr(FileSystemStorage, "size", lambda self, name: pytest.fail("size lookup"))
+
+    (entry,) = parse(client, "/feed/").entries
+
+    assert entry.enclosures[0].length == "0"
+    assert entry.enclosures[0].href.endswith(article.lead_image.name)

@@ -4,12 +4,15 @@ import struct
 import zlib
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
-from articles.images import renditions_create
+from articles.forms import ArticleAdminForm
+from articles.images import check_image_upload, renditions_create
 from articles.models import InlineImage
 
 from .factories import admin_form_data, make_article, make_png, make_user
@@ -73,6 +76,28 @@ def test_a_file_over_the_size_limit_is_refused(editor_client, settings):
     response = post_lead_image(editor_client, article, upload)
     errors = response.context["adminform"].form.errors["lead_image"]
     assert "at most" in errors[0] or "paling" in errors[0]
+
+
+def test_lead_image_help_text_follows_the_limits_in_settings(editor_client, settings):
+    settings.ARTICLES_IMAGE_MAX_BYTES = 25 * 1024 * 1024
+    settings.ARTICLES_IMAGE_MAX_PIXELS = 12_000_000
+    with translation.override("en"):
+        assert str(ArticleAdminForm.base_fields["lead_image"].help_text) == (
+            "JPEG, PNG, WebP or GIF, at most 25 MB and 12 megapixels. Sizes for phones are made once."
+        )
+        settings.ARTICLES_IMAGE_MAX_BYTES = 2_621_440  # 2.5 MB
+        assert "at most 2.5 MB and 12 megapixels" in str(ArticleAdminForm().fields["lead_image"].help_text)
+    page = editor_client.get(reverse("admin:articles_article_change", args=[make_article().pk]))
+    assert "25 MB" not in page.content.decode() and "10 MB" not in page.content.decode()
+    assert "2,5 MB" in page.content.decode() or "2.5 MB" in page.content.decode()
+
+
+def test_pixel_limit_message_follows_the_settings(settings):
+    settings.ARTICLES_IMAGE_MAX_PIXELS = 1_500_000
+    upload = SimpleUploadedFile("besar.png", png_header_only(2_000, 1_000), content_type="image/png")
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        check_image_upload(upload)
+    assert "at most 1.5 megapixels" in error.value.messages[0]
 
 
 def test_lead_image_needs_alt_text(editor_client):

@@ -11,11 +11,12 @@ from django.core.management import CommandError, call_command
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone, translation
+from reversion.models import Version
 from taggit.models import Tag
 
 from articles.importers import ImportFileError, decode_article_file, parse_article
 from articles.models import Article, Author, Credit
-from articles.services import import_article_files
+from articles.services import import_article_data, import_article_files, import_article_preview
 
 from .factories import make_article, make_author, make_section
 
@@ -424,21 +425,115 @@ def test_boilerplate_patterns_come_from_settings(settings):
 # --- Re-import --------------------------------------------------------------------------------
 
 
-def test_reimporting_the_same_file_changes_nothing(tmp_path, section):
+def test_reimporting_the_same_file_with_the_same_options_changes_nothing(tmp_path, section):
     path = write(tmp_path, "a.txt", f"Judul Berita\n{PARAGRAPH}\nPenulis: Andi\n")
-    run_import(path, "--section", "internasional", "--tags", "Qatar")
+    run_import(path, "--section", "internasional", "--tags", "Qatar", "--status", "published")
     article = Article.objects.get()
 
-    out = run_import(path, "--section", "internasional", "--tags", "Lain", "--status", "published")
+    out = run_import(path, "--section", "internasional", "--tags", "qatar", "--status", "published")
 
     assert Article.objects.count() == 1
     assert f"unchanged: Judul Berita -> {article.get_absolute_url()}" in out
-    assert "0 created, 0 updated, 1 unchanged" in out
+    assert "0 created, 0 updated, 1 unchanged" in out and "not applied" not in out
     again = Article.objects.get()
-    assert again.modified_at == article.modified_at
-    assert again.status == Article.Status.DRAFT
+    assert (again.modified_at, again.version) == (article.modified_at, article.version)
     assert list(again.tags.names()) == ["Qatar"]
     assert Author.objects.count() == 1
+
+
+def test_reimporting_an_unchanged_file_applies_the_options_given(tmp_path, section):
+    other = make_section(name="Nasional", slug="nasional")
+    path = write(tmp_path, "a.txt", f"Judul Berita\n{PARAGRAPH}\nPenulis: Andi\nEditor: Rina\n")
+    run_import(path, "--section", "internasional", "--tags", "Qatar")
+    before = Article.objects.get()
+
+    out = run_import(
+        path, "--section", "nasional", "--tags", "Lain", "--status", "published", "--author", "Budi"
+    )
+
+    article = Article.objects.get()
+    assert "updated (options: --section, --tags, --author, --status): Judul Berita -> " in out
+    assert article.get_absolute_url() in out
+    assert "1 file(s) imported: 0 created, 0 updated, 1 unchanged with options applied, 0 unchanged." in out
+    assert article.body == before.body and article.import_checksum == before.import_checksum
+    assert article.section == other
+    assert list(article.tags.names()) == ["Lain"]
+    assert byline(article) == [("writer", "Budi"), ("editor", "Rina")]
+    # Published through the editorial service: a revision, the first-publication stamp, readers see it.
+    assert article.is_published() and article.first_published_at == article.published_at
+    assert list(Article.objects.published()) == [article]
+    assert article.version > before.version
+    assert Version.objects.get_for_object(article).count() == 2
+
+
+def test_reimporting_an_unchanged_file_with_a_future_time_schedules_it(tmp_path, section):
+    path = write(tmp_path, "a.txt", GOOD_TEXT)
+    run_import(path, "--section", "internasional")
+    at = (timezone.now() + timedelta(days=1)).replace(microsecond=0)
+
+    out = run_import(
+        path, "--section", "internasional", "--status", "published", "--publish-at", at.isoformat()
+    )
+
+    article = Article.objects.get()
+    assert "updated (options: --status): Judul Berita yang Baik" in out
+    assert article.is_scheduled() and article.published_at == at
+    assert not Article.objects.published().exists()
+
+
+def test_options_a_workflow_step_cannot_honour_are_named_with_the_reason(tmp_path, section):
+    path = write(tmp_path, "a.txt", GOOD_TEXT)
+    run_import(path, "--section", "internasional", "--status", "published")
+    live = Article.objects.get()
+    later = (timezone.now() + timedelta(days=1)).isoformat()
+
+    out = run_import(path, "--section", "internasional", "--status", "draft", "--publish-at", later)
+
+    assert out.splitlines()[:3] == [
+        f"unchanged: Judul Berita yang Baik -> {live.get_absolute_url()}",
+        "  " + str(path) + ": --status not applied: the article is published; an import does not take it "
+        "back to draft, the admin does.",
+        "  " + str(path) + ": --publish-at not applied: the article is already live; unpublish it first to "
+        "give it a new publish time.",
+    ]
+    article = Article.objects.get()
+    assert article.is_published() and article.published_at == live.published_at
+    assert article.version == live.version
+
+
+def test_service_and_preview_agree_on_an_unchanged_file_with_options(section, editor):
+    data = [("a.txt", GOOD_TEXT.encode())]
+    import_article_data(data, section=section)
+    other = make_section(slug="nasional")
+    options = {"section": other, "tags": ["Qatar"], "status": Article.Status.REVIEW, "by": editor}
+
+    assert import_article_preview(data)[0].action == "unchanged"
+    (preview,) = import_article_preview(data, **options)
+    assert (preview.action, preview.applied, preview.not_applied) == (
+        "options",
+        ("section", "tags", "status"),
+        (),
+    )
+    assert Article.objects.get().status == Article.Status.DRAFT  # The preview wrote nothing.
+
+    (result,) = import_article_data(data, **options)
+
+    assert (result.action, result.applied, result.not_applied) == (preview.action, preview.applied, ())
+    article = Article.objects.get()
+    assert article.status == Article.Status.REVIEW and article.section == other
+    assert import_article_preview(data, **options)[0].action == "unchanged"
+
+
+def test_changed_file_finds_the_article_imported_under_the_old_decimal_slug(tmp_path, section):
+    path = write(tmp_path, "a.txt", f"Gempa Magnitudo 5,6 Guncang Bali\n{PARAGRAPH}\n")
+    run_import(path, "--section", "internasional")
+    Article.objects.update(slug="gempa-magnitudo-56-guncang-bali", import_checksum="lama")
+
+    out = run_import(path, "--section", "internasional")
+
+    article = Article.objects.get()
+    assert out.startswith("updated: Gempa Magnitudo 5,6 Guncang Bali")
+    assert article.slug == "gempa-magnitudo-56-guncang-bali"
 
 
 def test_reimporting_a_changed_file_updates_the_article(tmp_path, section):

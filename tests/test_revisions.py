@@ -9,7 +9,7 @@ from reversion.models import Version
 from articles import services
 from articles.models import Article
 
-from .factories import admin_form_data, make_article, make_section, make_user
+from .factories import admin_form_data, make_article, make_article_raw, make_section, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def versions_of(article):
 
 
 def test_every_admin_save_keeps_a_version_with_user_and_comment(editor_client, editor):
-    article = make_article()
+    article = make_article_raw()
     for headline in ["Judul kedua", "Judul ketiga"]:
         response = editor_client.get(change_url(article))
         editor_client.post(change_url(article), admin_form_data(response, headline=headline))
@@ -37,7 +37,7 @@ def test_every_admin_save_keeps_a_version_with_user_and_comment(editor_client, e
 
 
 def test_workflow_services_bulk_actions_and_the_importer_keep_versions(editor, tmp_path):
-    article = make_article(status=Article.Status.REVIEW, published_at=None)
+    article = make_article_raw(status=Article.Status.REVIEW, published_at=None)
     services.article_publish(article=article, by=editor)
     services.article_set_featured(article=article, by=editor, featured=True)
     comments = [version.revision.get_comment() for version in versions_of(article)]
@@ -86,7 +86,7 @@ def test_compare_shows_a_readable_escaped_diff(editor_client, editor):
 
 
 def test_restore_brings_old_text_back_as_a_new_version(editor_client, editor):
-    article = make_article(headline="Versi pertama")
+    article = make_article_raw(headline="Versi pertama")
     services.article_save(article=article, by=editor)
     article.headline = "Versi kedua"
     services.article_save(article=article, by=editor)

@@ -20,10 +20,17 @@ django.setup()
 from django.core.management.base import BaseCommand, CommandError  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from django.utils.text import slugify  # noqa: E402
 from taggit.models import Tag  # noqa: E402
 
-from articles.models import Article, ArticleReadCount, Author, Credit, Section, TaggedArticle  # noqa: E402
+from articles.models import (  # noqa: E402
+    Article,
+    ArticleReadCount,
+    Author,
+    Credit,
+    Section,
+    TaggedArticle,
+    headline_slug,
+)
 
 WORDS = (
     "pemerintah daerah warga kota desa pasar harga kebijakan anggaran menteri presiden rapat sidang "
@@ -110,11 +117,11 @@ class Command(BaseCommand):
     def make_sections(self):
         sections = []
         for position, (name, children) in enumerate(SECTION_TREE.items()):
-            parent = Section.objects.create(name=name, slug=slugify(name), position=position)
+            parent = Section.objects.create(name=name, slug=headline_slug(name), position=position)
             sections.append(parent)
             for child_position, child in enumerate(children):
                 child_section = Section(
-                    name=child, slug=slugify(child), parent=parent, position=child_position
+                    name=child, slug=headline_slug(child), parent=parent, position=child_position
                 )
                 child_section.save()
                 sections.append(child_section)
@@ -150,7 +157,7 @@ class Command(BaseCommand):
                 articles.append(
                     Article(
                         headline=headline,
-                        slug=f"{slugify(headline)[:150]}-{n}",
+                        slug=f"{headline_slug(headline)[:150]}-{n}",
                         dek=sentence(rng, 20),
                         body=body_html(rng, n),
                         section=rng.choice(sections),

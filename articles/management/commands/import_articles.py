@@ -8,11 +8,22 @@ from articles.importers import ImportFileError
 from articles.models import Article, Section
 from articles.services import import_article_files
 
+# ImportResult option names -> this command's flags.
+OPTION_FLAGS = {
+    "section": "--section",
+    "tags": "--tags",
+    "authors": "--author",
+    "status": "--status",
+    "publish_at": "--publish-at",
+}
+
 
 class Command(BaseCommand):
     help = (
         "Import plain-text articles in the seed's format (first line headline, then paragraphs). Every "
-        "file is checked first: one bad file imports nothing. Re-importing a file does not duplicate it."
+        "file is checked first: one bad file imports nothing. Re-importing a file does not duplicate it; "
+        "options given for an unchanged file are still applied through the editorial workflow, and any "
+        "that cannot be are named with the reason."
     )
 
     def add_arguments(self, parser):
@@ -55,22 +66,33 @@ class Command(BaseCommand):
                 authors=split_commas(authors),
                 status=status,
                 publish_at=parse_publish_at(publish_at) if publish_at else None,
-                stdout=self.stdout if verbosity else None,
             )
         except ImportFileError as error:
             raise CommandError(str(error)) from error
+        if not verbosity:
+            return
+        for result in results:
+            article = result.article
+            action = result.action
+            if action == "options":
+                action = f"updated (options: {', '.join(OPTION_FLAGS[option] for option in result.applied)})"
+            self.stdout.write(f"{action}: {article.headline} -> {article.get_absolute_url()}")
+            for option, reason in result.not_applied:
+                self.stdout.write(
+                    self.style.WARNING(f"  {result.path}: {OPTION_FLAGS[option]} not applied: {reason}")
+                )
         if verbosity >= 2:
             for result in results:
                 for line in result.stripped_lines:
                     self.stdout.write(f"  {result.path}: stripped “{line}”")
-        if verbosity:
-            counts = Counter(result.action for result in results)
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"{len(results)} file(s) imported: {counts['created']} created, "
-                    f"{counts['updated']} updated, {counts['unchanged']} unchanged."
-                )
+        counts = Counter(result.action for result in results)
+        options = f", {counts['options']} unchanged with options applied" if counts["options"] else ""
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{len(results)} file(s) imported: {counts['created']} created, "
+                f"{counts['updated']} updated{options}, {counts['unchanged']} unchanged."
             )
+        )
 
 
 def get_section(slug):

@@ -24,12 +24,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from articles.html import sanitize_body
 from articles.images import renditions_create
-from articles.models import Article, ArticleReadCount, Author, Correction, Page, Section
+from articles.models import Article, ArticleReadCount, Author, Correction, Page, Section, headline_slug
 from articles.services import article_import_slug
 from pagecache import invalidate_public_pages
 
@@ -168,7 +167,9 @@ class Command(BaseCommand):
     def load_authors(self, entries, users):
         for entry in entries:
             author, created = sync(
-                Author, {"slug": slugify(entry["name"])}, {"name": entry["name"], "bio": entry.get("bio", "")}
+                Author,
+                {"slug": headline_slug(entry["name"])},
+                {"name": entry["name"], "bio": entry.get("bio", "")},
             )
             user = users.get(entry.get("user"))
             if user and author.user_id is None and not Author.objects.filter(user=user).exists():

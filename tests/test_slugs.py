@@ -1,0 +1,61 @@
+"""Slugs made from headlines and names: one rule (models.headline_slug) on the server and in the admin."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import django
+import pytest
+from django.conf import settings
+
+from articles.models import headline_slug
+from articles.services import article_import_slug, author_get_or_create
+
+SLUGS = [
+    ("Gempa Magnitudo 5,6 Guncang Bali", "gempa-magnitudo-5-6-guncang-bali"),
+    ("Rp 1.500 triliun", "rp-1-500-triliun"),
+    (
+        "Inflasi 2,75 Persen, Harga Beras Naik 1.200.000 Ton",
+        "inflasi-2-75-persen-harga-beras-naik-1-200-000-ton",
+    ),
+    # Ordinary punctuation is slugify()'s business, as before.
+    ("Halo, Dunia. Apa Kabar?", "halo-dunia-apa-kabar"),
+    ("Skor 3, 2 Gol. Versi 2.0", "skor-3-2-gol-versi-2-0"),
+    ("Tahun 2026.", "tahun-2026"),
+    ("Pukul 10.30 WIB: Sidang Dimulai", "pukul-10-30-wib-sidang-dimulai"),
+]
+
+
+@pytest.mark.parametrize(("headline", "slug"), SLUGS)
+def test_decimal_separators_between_digits_become_hyphens(headline, slug):
+    assert headline_slug(headline) == slug
+
+
+@pytest.mark.parametrize(("headline", "slug"), SLUGS)
+def test_importer_slug_keeps_numbers_apart(headline, slug):
+    assert article_import_slug(headline=headline) == slug
+
+
+@pytest.mark.django_db
+def test_new_author_slug_keeps_numbers_apart():
+    assert author_get_or_create(name="Tim 2,5 Redaksi").slug == "tim-2-5-redaksi"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+def test_admin_live_slug_follows_the_server_rule():
+    """Run Django's urlify.js and our article-form.js in node: the admin's live slug is headline_slug()."""
+    urlify = Path(django.__file__).parent / "contrib/admin/static/admin/js/urlify.js"
+    article_form = Path(settings.BASE_DIR) / "static/articles/admin/article-form.js"
+    script = f"""
+        const vm = require("vm"), fs = require("fs");
+        const context = {{document: {{addEventListener() {{}}}}}};
+        context.window = context;
+        vm.createContext(context);
+        vm.runInContext(fs.readFileSync({json.dumps(str(urlify))}, "utf8"), context);
+        vm.runInContext(fs.readFileSync({json.dumps(str(article_form))}, "utf8"), context);
+        const headlines = {json.dumps([headline for headline, _slug in SLUGS])};
+        console.log(JSON.stringify(headlines.map((text) => context.window.URLify(text, 200, false))));
+    """
+    result = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=30)
+    assert json.loads(result.stdout) == [slug for _headline, slug in SLUGS]
