@@ -76,7 +76,7 @@ class ArticleImportMixin:
         form = ArticleImportForm(request.POST or None, request.FILES or None, can_publish=can_publish)
         if request.method == "POST" and form.is_valid():
             files = [(upload.name, upload.read()) for upload in form.cleaned_data["files"]]
-            previews = services.import_article_preview(files)
+            previews = services.import_article_preview(files, by=request.user, **self._import_options(form))
             context.update(previews=previews, has_errors=any(preview.error for preview in previews))
             if not context["has_errors"]:
                 options = {key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken"}
