@@ -298,3 +298,77 @@ def test_bulk_unpublish_takes_articles_off_the_site(editor_client, client):
         {"action": "unpublish_selected", "_selected_action": [a.pk for a in live]},
     )
     assert not Article.objects.published().filter(pk__in=[a.pk for a in live]).exists()
+
+
+# --- The workflow table: status moves only through its transitions ---------------------
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"status": Article.Status.DRAFT, "published_at": None},
+        {"status": Article.Status.REVIEW, "published_at": None},
+        # Scheduled (and so embargoed until its time): never seen by readers.
+        {"status": Article.Status.PUBLISHED, "published_at_offset": timedelta(hours=3)},
+    ],
+    ids=["draft", "review", "scheduled"],
+)
+def test_editors_crafted_post_setting_status_withdrawn_changes_nothing(
+    editor_client, client, settings, fields
+):
+    settings.PAGE_CACHE_SECONDS = 60
+    fields = dict(fields)
+    offset = fields.pop("published_at_offset", None)
+    if offset is not None:
+        fields["published_at"] = timezone.now() + offset
+        fields["first_published_at"] = fields["published_at"]
+    article = make_article(headline="Draf Rahasia Redaksi", **fields)
+    response = editor_client.get(change_url(article))
+    assert "status" not in response.context["adminform"].form.fields  # shown, never editable
+    data = admin_form_data(response, status="withdrawn", withdrawn_reason="Alasan yang bocor")
+    assert editor_client.post(change_url(article), data).status_code == 302
+    article.refresh_from_db()
+    assert article.status == fields["status"]
+    for _ in range(2):  # the second answer would come from the page cache
+        page = client.get(article.get_absolute_url())
+        assert page.status_code == 404
+        assert "Draf Rahasia Redaksi" not in page.content.decode()
+
+
+def test_status_is_read_only_for_every_role(editor_client, writer_client, writer):
+    draft = make_article(status=Article.Status.DRAFT, published_at=None, created_by=writer)
+    for client in (editor_client, writer_client):
+        for url in (change_url(draft), reverse("admin:articles_article_add")):
+            response = client.get(url)
+            assert "status" not in response.context["adminform"].form.fields
+            assert "Draft" in response.content.decode() or "Draf" in response.content.decode()
+
+
+def test_withdraw_is_not_offered_on_a_scheduled_never_live_article(editor_client, editor):
+    article = make_article(status=Article.Status.DRAFT, published_at=None)
+    services.article_schedule(article=article, by=editor, at=timezone.now() + timedelta(hours=2))
+    html = editor_client.get(change_url(article)).content.decode()
+    assert 'name="_unpublish"' in html
+    assert 'name="_withdraw"' not in html
+
+    live = make_article(first_published_at=timezone.now() - timedelta(hours=1))
+    assert 'name="_withdraw"' in editor_client.get(change_url(live)).content.decode()
+
+
+def test_mark_updated_moves_the_version_so_a_stale_form_save_is_refused(editor_client, editor):
+    article = make_article(first_published_at=timezone.now() - timedelta(hours=1))
+    response = editor_client.get(change_url(article))  # an editor opens the form
+    before = Article.objects.get(pk=article.pk).version
+    services.article_mark_updated(article=Article.objects.get(pk=article.pk), by=editor)
+    article.refresh_from_db()
+    assert article.version == before + 1
+    marked = article.updated_at
+    assert marked is not None
+
+    stale = editor_client.post(
+        change_url(article), admin_form_data(response, headline="Simpan dari versi lama")
+    )
+    assert stale.status_code == 200
+    assert stale.context["adminform"].form.errors["__all__"][0]  # the conflict message
+    article.refresh_from_db()
+    assert article.headline != "Simpan dari versi lama" and article.updated_at == marked
