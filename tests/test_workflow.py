@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -372,3 +373,85 @@ def test_mark_updated_moves_the_version_so_a_stale_form_save_is_refused(editor_c
     assert stale.context["adminform"].form.errors["__all__"][0]  # the conflict message
     article.refresh_from_db()
     assert article.headline != "Simpan dari versi lama" and article.updated_at == marked
+
+
+STATES = {
+    "draft": {"status": Article.Status.DRAFT, "published_at": None},
+    "review": {"status": Article.Status.REVIEW, "published_at": None},
+    "live": {"status": Article.Status.PUBLISHED, "first_published": -1},
+    "scheduled": {"status": Article.Status.PUBLISHED, "first_published": 2},
+    "unpublished-seen": {"status": Article.Status.UNPUBLISHED, "first_published": -1},
+    "unpublished-unseen": {"status": Article.Status.UNPUBLISHED, "published_at": None},
+    "withdrawn": {"status": Article.Status.WITHDRAWN, "first_published": -1, "withdrawn_reason": "Salah."},
+}
+
+
+def article_in(state, **fields):
+    fields = {**STATES[state], **fields}
+    hours = fields.pop("first_published", None)
+    if hours is not None:
+        fields["published_at"] = fields["first_published_at"] = timezone.now() + timedelta(hours=hours)
+    return make_article(**fields)
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_buttons_offered_are_exactly_the_steps_the_services_accept(editor_client, editor, state):
+    from articles import workflow
+
+    article = article_in(state)
+    html = editor_client.get(change_url(article)).content.decode()
+    offered = {t.name for t in workflow.TRANSITIONS.values() if f'name="{t.button}"' in html}
+    assert offered == {t.name for t in workflow.available_transitions(article, editor)}
+    for name in workflow.TRANSITIONS:
+        with transaction.atomic():  # each step tried on the same stored article, then rolled back
+            try:
+                services.article_transition(
+                    article=Article.objects.get(pk=article.pk),
+                    by=editor,
+                    name=name,
+                    at=timezone.now() + timedelta(hours=5),
+                    reason="Alasan.",
+                )
+            except services.WorkflowError:
+                accepted = False
+            else:
+                accepted = True
+            transaction.set_rollback(True)
+        assert accepted is (name in offered), name
+
+
+def test_the_workflow_table_is_what_the_newsroom_expects(editor, writer):
+    from articles import workflow
+
+    def names(state, user):
+        return [t.name for t in workflow.available_transitions(article_in(state, created_by=writer), user)]
+
+    assert names("draft", writer) == ["submit"]
+    assert names("draft", editor) == ["submit", "publish", "schedule"]
+    assert names("review", editor) == ["return", "publish", "schedule"]
+    assert names("live", editor) == ["unpublish", "withdraw"]
+    assert names("scheduled", editor) == ["publish", "schedule", "unpublish"]
+    assert names("unpublished-seen", editor) == ["publish", "schedule", "withdraw"]
+    assert names("unpublished-unseen", editor) == ["publish", "schedule"]
+    assert names("withdrawn", editor) == ["publish", "schedule"]
+    assert workflow.available_transitions(None, writer)[0].name == "submit"  # a new article
+
+
+def test_button_labels_are_english_msgids_shown_in_indonesian(editor_client):
+    from django.utils import translation
+
+    from articles import workflow
+
+    labels = {t.name: t.label for t in workflow.TRANSITIONS.values()}
+    with translation.override("en"):
+        assert str(labels["withdraw"]) == "Withdraw" and str(labels["submit"]) == "Send to the editors"
+    with translation.override("id"):
+        indonesian = [str(labels[name]) for name in workflow.TRANSITIONS]
+    assert indonesian == [
+        "Kirim ke redaksi",
+        "Kembalikan ke penulis",
+        "Terbitkan",
+        "Jadwalkan",
+        "Tarik",
+        "Cabut",
+    ]
