@@ -2,11 +2,13 @@
 (search, the news index by day), where bad input gets a 400 page, not a 500.
 """
 
+import copy
 from datetime import date
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminFileWidget, AutocompleteSelectMultiple
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -18,6 +20,7 @@ from django_prose_editor.widgets import AdminProseEditorWidget
 from taggit.models import Tag
 from taggit.utils import parse_tags
 
+from . import workflow
 from .images import check_image_upload, image_limits, image_name_for_format
 from .models import Article, InlineImage, Section
 from .search import clean_query
@@ -41,20 +44,14 @@ BODY_EDITOR_EXTENSIONS = {
     "History": True,
 }
 
-# Buttons in the article form: POST name -> workflow action.
-WORKFLOW_BUTTONS = {
-    "_submit_review": "submit",
-    "_return_draft": "return",
-    "_publish": "publish",
-    "_schedule": "schedule",
-    "_unpublish": "unpublish",
-    "_withdraw": "withdraw",
-}
+# Buttons in the article form: POST name -> workflow action, from the workflow table.
+WORKFLOW_BUTTONS = {button: transition.name for button, transition in workflow.BUTTONS.items()}
 
 
 def workflow_action(data):
     """Return the workflow action a POST asks for, or None for a plain save."""
-    return next((action for name, action in WORKFLOW_BUTTONS.items() if name in data), None)
+    transition = workflow.transition_for_post(data)
+    return transition.name if transition else None
 
 
 class ImageUploadField(forms.ImageField):
@@ -184,23 +181,26 @@ class ArticleAdminForm(forms.ModelForm):
         )
 
     def check_action(self, cleaned):
-        if "published_at" not in self.fields:
-            return  # A writer's form: the admin refuses editors' actions before validation.
-        if self.action == "schedule":
-            at = cleaned.get("published_at", self.instance.published_at)
-            if at is None or at <= timezone.now():
-                self.add_error(
-                    "published_at", _("Choose a publish time in the future to schedule the article.")
-                )
-        elif self.action == "withdraw":
-            reason = cleaned.get("withdrawn_reason", self.instance.withdrawn_reason)
-            if not (reason or "").strip():
-                self.add_error("withdrawn_reason", _("Tell readers why the article was withdrawn."))
-            first = self.instance.first_published_at
-            if first is None or first > timezone.now():
-                raise forms.ValidationError(
-                    _("Only an article readers have seen can be withdrawn; unpublish it instead.")
-                )
+        """Ask the workflow table whether the button pressed may be pressed, and check its input."""
+        if self.action is None:
+            return
+        transition = workflow.transition_for(self.action)
+        # self.instance still holds the stored article here: the table judges its real state.
+        try:
+            transition.check(self.instance, self.user)
+        except PermissionDenied as denied:
+            raise forms.ValidationError(str(denied) or _("You may not do that."), code="denied") from denied
+        except workflow.WorkflowError as error:
+            self.add_error(None, str(error))
+        trial = copy.copy(self.instance)
+        try:
+            transition.apply(
+                trial,
+                at=cleaned.get("published_at", self.instance.published_at),
+                reason=cleaned.get("withdrawn_reason", self.instance.withdrawn_reason),
+            )
+        except workflow.WorkflowError as error:
+            self.add_error(error.field if error.field in self.fields else None, str(error))
 
 
 class InlineImageForm(forms.ModelForm):

@@ -236,6 +236,14 @@ class ArticleQuerySet(models.QuerySet):
         """Return the articles readers may see now: the site's one visibility rule."""
         return self.filter(published_q())
 
+    def scheduled(self):
+        """Return the articles that will appear on their own at a future publish time."""
+        return self.filter(scheduled_q())
+
+    def gone(self):
+        """Return the withdrawn articles readers once saw: their addresses answer 410 with the reason."""
+        return self.filter(gone_q())
+
     def owned_by(self, user):
         """Return the articles user created or is credited on (through their author profile)."""
         credited = Credit.objects.filter(article=OuterRef("pk"), author__user=user)
@@ -251,12 +259,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def next_scheduled_at(self):
         """Return the publish time of the next scheduled article, or None."""
-        return (
-            self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
-            .order_by("published_at")
-            .values_list("published_at", flat=True)
-            .first()
-        )
+        return self.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
 
     def in_section(self, section):
         return self.filter(section_id__in=section.descendant_ids())
@@ -301,9 +304,28 @@ class ArticleQuerySet(models.QuerySet):
         )
 
 
-def published_q():
-    """Return the public visibility rule as a Q, for use in Exists, Case or exclude."""
-    return Q(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+# The public rule, defined once. Each *_q() takes a prefix for articles reached through a
+# relation (published_q(prefix="articles__") on Section); querysets and model methods mirror them.
+
+
+def published_q(*, prefix=""):
+    """Return the public visibility rule as a Q, for use in Exists, Case, exclude or a join."""
+    return Q(**{f"{prefix}status": Article.Status.PUBLISHED, f"{prefix}published_at__lte": timezone.now()})
+
+
+def scheduled_q(*, prefix=""):
+    """Return "published, but its publish time has not come": derived, never stored."""
+    return Q(**{f"{prefix}status": Article.Status.PUBLISHED, f"{prefix}published_at__gt": timezone.now()})
+
+
+def was_public_q(*, prefix=""):
+    """Return "readers have seen it": its first publication has come."""
+    return Q(**{f"{prefix}first_published_at__lte": timezone.now()})
+
+
+def gone_q(*, prefix=""):
+    """Return the 410 rule: withdrawn after readers saw it. A never-public withdrawal is a plain 404."""
+    return Q(**{f"{prefix}status": Article.Status.WITHDRAWN}) & was_public_q(prefix=prefix)
 
 
 class Article(models.Model):
@@ -523,9 +545,18 @@ class Article(models.Model):
         )
 
     def is_scheduled(self):
+        """Return True if the article will appear on its own later (mirrors scheduled())."""
         return (
             self.status == self.Status.PUBLISHED and self.published_at is not None and not self.is_published()
         )
+
+    def was_public(self):
+        """Return True if readers have seen this article (mirrors was_public_q())."""
+        return self.first_published_at is not None and self.first_published_at <= timezone.now()
+
+    def is_gone(self):
+        """Return True if the address answers 410: withdrawn after readers saw it (mirrors gone())."""
+        return self.status == self.Status.WITHDRAWN and self.was_public()
 
     def display_status(self):
         """Return the status label, with "Scheduled" derived from a future publish time."""

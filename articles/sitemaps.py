@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
@@ -23,11 +23,6 @@ URLS_PER_SITEMAP = 2_000
 # Google News reads articles published in the last two days, at most 1,000 per sitemap.
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_URLS_PER_SITEMAP = 1_000
-
-
-def _published_article_q(prefix):
-    """published_q() for articles reached through a relation named prefix."""
-    return Q(**{f"{prefix}status": Article.Status.PUBLISHED, f"{prefix}published_at__lte": timezone.now()})
 
 
 class ArticleSitemap(Sitemap):
@@ -69,7 +64,7 @@ class SectionSitemap(Sitemap):
         tree = load_section_tree()
         latest = dict(
             Section.objects.annotate(
-                latest=Max("articles__published_at", filter=_published_article_q("articles__"))
+                latest=Max("articles__published_at", filter=published_q(prefix="articles__"))
             ).values_list("pk", "latest")
         )
         for section in tree.by_id.values():
@@ -92,7 +87,7 @@ class TagSitemap(Sitemap):
 
     def items(self):
         tagged = TaggedArticle.objects.filter(tag=OuterRef("pk")).filter(
-            _published_article_q("content_object__")
+            published_q(prefix="content_object__")
         )
         return Tag.objects.filter(Exists(tagged)).order_by("slug").only("slug")
 
@@ -108,7 +103,7 @@ class AuthorSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        credited = Credit.objects.filter(author=OuterRef("pk")).filter(_published_article_q("article__"))
+        credited = Credit.objects.filter(author=OuterRef("pk")).filter(published_q(prefix="article__"))
         return Author.objects.filter(Exists(credited)).order_by("slug").only("slug")
 
 
@@ -116,7 +111,7 @@ class StaticSitemap(Sitemap):
     """The home page, the news index and the static pages (Tentang Kami, Redaksi, ...)."""
 
     def items(self):
-        latest = Article.objects.filter(published_q()).aggregate(latest=Max("published_at"))["latest"]
+        latest = Article.objects.published().aggregate(latest=Max("published_at"))["latest"]
         return [
             ("home", reverse("articles:home"), latest, "hourly", 1.0),
             ("index", reverse("articles:index"), latest, "hourly", 0.6),

@@ -171,7 +171,8 @@ class ArticleDetailView(DetailView):
         try:
             self.object = self.get_object()
         except Http404:
-            withdrawn = Article.objects.filter(slug=kwargs["slug"], status=Article.Status.WITHDRAWN).first()
+            # Only what readers once saw answers 410; a withdrawn draft stays a plain 404.
+            withdrawn = Article.objects.gone().filter(slug=kwargs["slug"]).first()
             if withdrawn is None:
                 return self.old_slug_redirect(kwargs["slug"])
             response = self.response_class(
@@ -196,7 +197,7 @@ class ArticleDetailView(DetailView):
         old = ArticleOldSlug.objects.filter(slug=slug).first()
         if old is None:
             raise Http404("No such article.")
-        visible = self.readable_articles() | Article.objects.filter(status=Article.Status.WITHDRAWN)
+        visible = self.readable_articles() | Article.objects.gone()
         article = visible.select_related("section").filter(pk=old.article_id).first()
         if article is None:
             raise Http404("No such article.")

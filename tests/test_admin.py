@@ -1,7 +1,10 @@
 """The editors' side as an editor uses it today: lists, filters, search, forms, autocomplete."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from taggit.models import Tag
 
 from articles.models import Article, Credit
@@ -55,7 +58,7 @@ def test_editor_creates_an_article_with_credits_and_tags(editor_client):
         "section": section.pk,
         "tags": [qatar.pk],
         "new_tags": "DPR, Anggaran",
-        "status": "published",
+        "_publish": "1",  # status is read-only: the workflow's button publishes
         "published_at_0": "2026-11-25",
         "published_at_1": "10:00:00",
         "show_toc": "on",
@@ -76,19 +79,22 @@ def test_editor_creates_an_article_with_credits_and_tags(editor_client):
     assert article.first_published_at == article.published_at
 
 
-def test_withdrawal_needs_a_reason(editor_client):
-    article = make_article()
-    response = editor_client.post(
-        reverse("admin:articles_article_change", args=[article.pk]),
-        {
-            "headline": article.headline, "slug": article.slug, "section": article.section_id,
-            "status": "withdrawn", "withdrawn_reason": "", "published_at_0": "2026-11-25",
-            "published_at_1": "10:00:00", "credits-TOTAL_FORMS": "0", "credits-INITIAL_FORMS": "0",
-            "corrections-TOTAL_FORMS": "0", "corrections-INITIAL_FORMS": "0",
-        },
-    )  # fmt: skip
+def test_withdrawal_needs_a_reason_and_a_crafted_status_changes_nothing(editor_client):
+    article = make_article(first_published_at=timezone.now() - timedelta(hours=1))
+    data = {
+        "headline": article.headline, "slug": article.slug, "section": article.section_id,
+        "status": "withdrawn", "withdrawn_reason": "", "published_at_0": "2026-11-25",
+        "published_at_1": "10:00:00", "credits-TOTAL_FORMS": "0", "credits-INITIAL_FORMS": "0",
+        "corrections-TOTAL_FORMS": "0", "corrections-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    response = editor_client.post(url, {**data, "_withdraw": "1"})
     assert response.status_code == 200
     assert "withdrawn_reason" in response.context["adminform"].form.errors
+    # Without the button, "status" in the POST is ignored: it is not a field of the form.
+    assert editor_client.post(url, data).status_code == 302
+    article.refresh_from_db()
+    assert article.status == Article.Status.PUBLISHED
 
 
 def test_tag_autocomplete_answers_for_the_article_form(editor_client):

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, Correction, Credit
+from articles.models import Article, ArticleOldSlug, Correction, Credit
 
 from .factories import make_article, make_author, make_page, make_section, make_user
 
@@ -176,11 +176,37 @@ def test_stale_section_or_date_in_article_url_redirects_permanently(client):
 
 def test_withdrawn_article_answers_410_with_its_reason(client):
     article = make_article(
-        status=Article.Status.WITHDRAWN, withdrawn_reason="Sumber utama menarik pernyataannya."
+        status=Article.Status.WITHDRAWN,
+        withdrawn_reason="Sumber utama menarik pernyataannya.",
+        first_published_at=timezone.now() - timedelta(days=1),  # readers saw it
     )
     response = client.get(article.get_absolute_url())
     assert response.status_code == 410
     assert "Sumber utama menarik pernyataannya." in response.content.decode()
+
+
+@pytest.mark.parametrize("first_published", [None, timedelta(hours=2)], ids=["never", "future"])
+@pytest.mark.parametrize("cache_seconds", [0, 60], ids=["uncached", "cached"])
+def test_withdrawn_article_readers_never_saw_is_404_like_a_draft(
+    client, settings, first_published, cache_seconds
+):
+    settings.PAGE_CACHE_SECONDS = cache_seconds
+    article = make_article(
+        status=Article.Status.WITHDRAWN,
+        headline="Draf Yang Dicabut",
+        withdrawn_reason="Alasan rahasia.",
+        first_published_at=None if first_published is None else timezone.now() + first_published,
+    )
+    ArticleOldSlug.objects.create(article=article, slug="alamat-lama-draf")
+    for _ in range(2):  # the second answer would come from the page cache
+        page = client.get(article.get_absolute_url())
+        assert page.status_code == 404
+        assert b"Draf Yang Dicabut" not in page.content and b"Alasan rahasia." not in page.content
+        # Its old address does not reveal it either.
+        assert (
+            client.get(article.get_absolute_url().replace(article.slug, "alamat-lama-draf")).status_code
+            == 404
+        )
 
 
 def test_corrections_and_replies_are_shown_on_the_article(client):

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -298,3 +299,159 @@ def test_bulk_unpublish_takes_articles_off_the_site(editor_client, client):
         {"action": "unpublish_selected", "_selected_action": [a.pk for a in live]},
     )
     assert not Article.objects.published().filter(pk__in=[a.pk for a in live]).exists()
+
+
+# --- The workflow table: status moves only through its transitions ---------------------
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"status": Article.Status.DRAFT, "published_at": None},
+        {"status": Article.Status.REVIEW, "published_at": None},
+        # Scheduled (and so embargoed until its time): never seen by readers.
+        {"status": Article.Status.PUBLISHED, "published_at_offset": timedelta(hours=3)},
+    ],
+    ids=["draft", "review", "scheduled"],
+)
+def test_editors_crafted_post_setting_status_withdrawn_changes_nothing(
+    editor_client, client, settings, fields
+):
+    settings.PAGE_CACHE_SECONDS = 60
+    fields = dict(fields)
+    offset = fields.pop("published_at_offset", None)
+    if offset is not None:
+        fields["published_at"] = timezone.now() + offset
+        fields["first_published_at"] = fields["published_at"]
+    article = make_article(headline="Draf Rahasia Redaksi", **fields)
+    response = editor_client.get(change_url(article))
+    assert "status" not in response.context["adminform"].form.fields  # shown, never editable
+    data = admin_form_data(response, status="withdrawn", withdrawn_reason="Alasan yang bocor")
+    assert editor_client.post(change_url(article), data).status_code == 302
+    article.refresh_from_db()
+    assert article.status == fields["status"]
+    for _ in range(2):  # the second answer would come from the page cache
+        page = client.get(article.get_absolute_url())
+        assert page.status_code == 404
+        assert "Draf Rahasia Redaksi" not in page.content.decode()
+
+
+def test_status_is_read_only_for_every_role(editor_client, writer_client, writer):
+    draft = make_article(status=Article.Status.DRAFT, published_at=None, created_by=writer)
+    for client in (editor_client, writer_client):
+        for url in (change_url(draft), reverse("admin:articles_article_add")):
+            response = client.get(url)
+            assert "status" not in response.context["adminform"].form.fields
+            assert "Draft" in response.content.decode() or "Draf" in response.content.decode()
+
+
+def test_withdraw_is_not_offered_on_a_scheduled_never_live_article(editor_client, editor):
+    article = make_article(status=Article.Status.DRAFT, published_at=None)
+    services.article_schedule(article=article, by=editor, at=timezone.now() + timedelta(hours=2))
+    html = editor_client.get(change_url(article)).content.decode()
+    assert 'name="_unpublish"' in html
+    assert 'name="_withdraw"' not in html
+
+    live = make_article(first_published_at=timezone.now() - timedelta(hours=1))
+    assert 'name="_withdraw"' in editor_client.get(change_url(live)).content.decode()
+
+
+def test_mark_updated_moves_the_version_so_a_stale_form_save_is_refused(editor_client, editor):
+    article = make_article(first_published_at=timezone.now() - timedelta(hours=1))
+    response = editor_client.get(change_url(article))  # an editor opens the form
+    before = Article.objects.get(pk=article.pk).version
+    services.article_mark_updated(article=Article.objects.get(pk=article.pk), by=editor)
+    article.refresh_from_db()
+    assert article.version == before + 1
+    marked = article.updated_at
+    assert marked is not None
+
+    stale = editor_client.post(
+        change_url(article), admin_form_data(response, headline="Simpan dari versi lama")
+    )
+    assert stale.status_code == 200
+    assert stale.context["adminform"].form.errors["__all__"][0]  # the conflict message
+    article.refresh_from_db()
+    assert article.headline != "Simpan dari versi lama" and article.updated_at == marked
+
+
+STATES = {
+    "draft": {"status": Article.Status.DRAFT, "published_at": None},
+    "review": {"status": Article.Status.REVIEW, "published_at": None},
+    "live": {"status": Article.Status.PUBLISHED, "first_published": -1},
+    "scheduled": {"status": Article.Status.PUBLISHED, "first_published": 2},
+    "unpublished-seen": {"status": Article.Status.UNPUBLISHED, "first_published": -1},
+    "unpublished-unseen": {"status": Article.Status.UNPUBLISHED, "published_at": None},
+    "withdrawn": {"status": Article.Status.WITHDRAWN, "first_published": -1, "withdrawn_reason": "Salah."},
+}
+
+
+def article_in(state, **fields):
+    fields = {**STATES[state], **fields}
+    hours = fields.pop("first_published", None)
+    if hours is not None:
+        fields["published_at"] = fields["first_published_at"] = timezone.now() + timedelta(hours=hours)
+    return make_article(**fields)
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_buttons_offered_are_exactly_the_steps_the_services_accept(editor_client, editor, state):
+    from articles import workflow
+
+    article = article_in(state)
+    html = editor_client.get(change_url(article)).content.decode()
+    offered = {t.name for t in workflow.TRANSITIONS.values() if f'name="{t.button}"' in html}
+    assert offered == {t.name for t in workflow.available_transitions(article, editor)}
+    for name in workflow.TRANSITIONS:
+        with transaction.atomic():  # each step tried on the same stored article, then rolled back
+            try:
+                services.article_transition(
+                    article=Article.objects.get(pk=article.pk),
+                    by=editor,
+                    name=name,
+                    at=timezone.now() + timedelta(hours=5),
+                    reason="Alasan.",
+                )
+            except services.WorkflowError:
+                accepted = False
+            else:
+                accepted = True
+            transaction.set_rollback(True)
+        assert accepted is (name in offered), name
+
+
+def test_the_workflow_table_is_what_the_newsroom_expects(editor, writer):
+    from articles import workflow
+
+    def names(state, user):
+        return [t.name for t in workflow.available_transitions(article_in(state, created_by=writer), user)]
+
+    assert names("draft", writer) == ["submit"]
+    assert names("draft", editor) == ["submit", "publish", "schedule"]
+    assert names("review", editor) == ["return", "publish", "schedule"]
+    assert names("live", editor) == ["unpublish", "withdraw"]
+    assert names("scheduled", editor) == ["publish", "schedule", "unpublish"]
+    assert names("unpublished-seen", editor) == ["publish", "schedule", "withdraw"]
+    assert names("unpublished-unseen", editor) == ["publish", "schedule"]
+    assert names("withdrawn", editor) == ["publish", "schedule"]
+    assert workflow.available_transitions(None, writer)[0].name == "submit"  # a new article
+
+
+def test_button_labels_are_english_msgids_shown_in_indonesian(editor_client):
+    from django.utils import translation
+
+    from articles import workflow
+
+    labels = {t.name: t.label for t in workflow.TRANSITIONS.values()}
+    with translation.override("en"):
+        assert str(labels["withdraw"]) == "Withdraw" and str(labels["submit"]) == "Send to the editors"
+    with translation.override("id"):
+        indonesian = [str(labels[name]) for name in workflow.TRANSITIONS]
+    assert indonesian == [
+        "Kirim ke redaksi",
+        "Kembalikan ke penulis",
+        "Terbitkan",
+        "Jadwalkan",
+        "Tarik",
+        "Cabut",
+    ]

@@ -25,7 +25,7 @@ from .workflow import ArticleWorkflowMixin
 
 # Shown to writers but not editable by them: publishing is the editors' call.
 PUBLICATION_FIELDS = [
-    "status", "published_at", "is_featured", "is_pinned", "is_breaking", "withdrawn_reason",
+    "published_at", "is_featured", "is_pinned", "is_breaking", "withdrawn_reason",
 ]  # fmt: skip
 
 
@@ -65,7 +65,9 @@ class ArticleAdmin(ArticleImportMixin, ArticleHistoryMixin, ArticleWorkflowMixin
     prepopulated_fields = {"slug": ("headline",)}
     autocomplete_fields = ["section"]
     inlines = [CreditInline, CorrectionInline]
+    # Status is shown to everyone and edited by no one: only the workflow's buttons move it.
     readonly_fields = [
+        "status",
         "first_published_at",
         "updated_at",
         "created_at",

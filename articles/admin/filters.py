@@ -2,12 +2,11 @@
 
 from django.contrib import admin
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
-from ..models import Article, Author, Credit
+from ..models import Article, Author, Credit, published_q, scheduled_q
 
 
 class PublicationStateFilter(admin.SimpleListFilter):
@@ -20,14 +19,13 @@ class PublicationStateFilter(admin.SimpleListFilter):
         return [("live", _("Live")), ("scheduled", _("Scheduled")), ("hidden", _("Not visible"))]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        published = Q(status=Article.Status.PUBLISHED)
+        # The model's rule, not a copy: "live" is exactly what readers see.
         if self.value() == "live":
-            return queryset.filter(published, published_at__lte=now)
+            return queryset.published()
         if self.value() == "scheduled":
-            return queryset.filter(published, published_at__gt=now)
+            return queryset.scheduled()
         if self.value() == "hidden":
-            return queryset.exclude(published)
+            return queryset.exclude(published_q() | scheduled_q())
         return queryset
 
 

@@ -2,26 +2,16 @@
 
 import reversion
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import services
-from ..forms import workflow_action
+from .. import services, workflow
 from ..models import Article
 from ..previews import preview_expires_at, preview_path
-
-WORKFLOW_MESSAGES = {
-    "submit": _("“%(headline)s” was sent to the editors."),
-    "return": _("“%(headline)s” was returned to its writer as a draft."),
-    "publish": _("“%(headline)s” is published."),
-    "schedule": _("“%(headline)s” is scheduled for %(time)s."),
-    "unpublish": _("“%(headline)s” was taken off the site."),
-    "withdraw": _("“%(headline)s” was withdrawn; its address now explains why (410)."),
-}
 
 
 class ArticleWorkflowMixin:
@@ -32,9 +22,12 @@ class ArticleWorkflowMixin:
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method != "POST":
             return super().changeform_view(request, object_id, form_url, extra_context)
-        if workflow_action(request.POST) not in (None, "submit") and not self.has_publish_permission(request):
-            # Checked before the form: a writer's crafted button press never gets as far as validation.
-            raise PermissionDenied
+        transition = workflow.transition_for_post(request.POST)
+        if transition is not None:
+            obj = self.get_object(request, unquote(object_id)) if object_id else None
+            if not transition.permits(request.user, obj if obj is not None else Article()):
+                # Checked before the form: a writer's crafted button press never gets as far as validation.
+                raise PermissionDenied
         try:
             with reversion.create_revision():
                 reversion.set_user(request.user)
@@ -51,74 +44,48 @@ class ArticleWorkflowMixin:
         return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
-        action = form.action
-        can_publish = self.has_publish_permission(request)
-        if action not in (None, "submit") and not can_publish:
-            raise PermissionDenied
-        if not can_publish and not change:
-            obj.status = Article.Status.DRAFT
+        # Status is read-only in the form: only a transition of the workflow table moves it.
         expected = form.cleaned_data.get("base_version") if change else None
-        by = request.user
-        if action == "submit":
-            services.article_submit(article=obj, by=by, expected_version=expected)
-        elif action == "return":
-            services.article_return(article=obj, by=by, expected_version=expected)
-        elif action == "publish":
-            services.article_publish(
-                article=obj,
-                by=by,
-                expected_version=expected,
-                mark_as_update=form.cleaned_data.get("mark_as_update", False),
-            )
-        elif action == "schedule":
-            services.article_schedule(article=obj, by=by, at=obj.published_at, expected_version=expected)
-        elif action == "unpublish":
-            services.article_unpublish(article=obj, by=by, expected_version=expected)
-        elif action == "withdraw":
-            services.article_withdraw(article=obj, by=by, expected_version=expected)
-        else:
-            if not can_publish and change:
-                # A writer's crafted POST cannot move status: it is not in their form, and this re-checks.
-                obj.status = form.initial.get("status", obj.status)
+        mark_as_update = form.cleaned_data.get("mark_as_update", False)
+        if form.action is None:
             services.article_save(
-                article=obj,
-                by=by,
-                expected_version=expected,
-                mark_as_update=form.cleaned_data.get("mark_as_update", False),
+                article=obj, by=request.user, expected_version=expected, mark_as_update=mark_as_update
             )
+            return
+        services.article_transition(
+            article=obj,
+            by=request.user,
+            name=form.action,
+            expected_version=expected,
+            at=obj.published_at,
+            reason=obj.withdrawn_reason,
+            mark_as_update=mark_as_update,
+        )
 
     def _comment_revision(self, request, entry):
-        action = workflow_action(request.POST)
-        label = {
-            "submit": gettext("Sent to the editors."),
-            "return": gettext("Returned to the writer."),
-            "publish": gettext("Published."),
-            "schedule": gettext("Scheduled."),
-            "unpublish": gettext("Unpublished."),
-            "withdraw": gettext("Withdrawn."),
-        }.get(action, "")
+        transition = workflow.transition_for_post(request.POST)
+        label = str(transition.logged) if transition else ""
         entries = entry if isinstance(entry, list) else [entry]
         text = " ".join(part for part in [label, *(e.get_change_message() for e in entries if e)] if part)
         if text and reversion.is_active():
             reversion.set_comment(text)
 
     def response_add(self, request, obj, post_url_continue=None):
-        if workflow_action(request.POST):
+        if workflow.transition_for_post(request.POST):
             return self._workflow_response(request, obj)
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
-        if workflow_action(request.POST):
+        if workflow.transition_for_post(request.POST):
             return self._workflow_response(request, obj)
         return super().response_change(request, obj)
 
     def _workflow_response(self, request, obj):
-        action = workflow_action(request.POST)
-        when = timezone.localtime(obj.published_at) if obj.published_at else None
+        transition = workflow.transition_for_post(request.POST)
         self.message_user(
             request,
-            WORKFLOW_MESSAGES[action]
-            % {"headline": obj.headline, "time": f"{when:%d-%m-%Y %H:%M}" if when else ""},
+            transition.message
+            % {"headline": obj.headline, "time": workflow.local_time_label(obj.published_at)},
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[obj.pk]))
@@ -128,20 +95,13 @@ class ArticleWorkflowMixin:
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         can_publish = self.has_publish_permission(request)
         can_change = self.has_change_permission(request, obj) if obj else self.has_add_permission(request)
-        buttons = []
         status = obj.status if obj else Article.Status.DRAFT
-        if can_change and status == Article.Status.DRAFT:
-            buttons.append(("_submit_review", _("Kirim ke redaksi"), "submit"))
-        if can_publish:
-            if status == Article.Status.REVIEW:
-                buttons.append(("_return_draft", _("Kembalikan ke penulis"), "return"))
-            if not (obj and obj.is_published()):
-                buttons.append(("_publish", _("Terbitkan"), "publish"))
-                buttons.append(("_schedule", _("Jadwalkan"), "schedule"))
-            if status == Article.Status.PUBLISHED:
-                buttons.append(("_unpublish", _("Tarik"), "unpublish"))
-            if obj and obj.first_published_at and status != Article.Status.WITHDRAWN:
-                buttons.append(("_withdraw", _("Cabut"), "withdraw"))
+        # The table decides which steps are open; a button also saves the form, so none without change rights.
+        buttons = [
+            (transition.button, transition.label, transition.name)
+            for transition in workflow.available_transitions(obj, request.user)
+            if can_change and transition.button
+        ]
         context.update(
             workflow_buttons=buttons,
             can_publish=can_publish,
@@ -161,12 +121,13 @@ class ArticleWorkflowMixin:
     # --- Bulk actions: editors only (permissions=["publish"]) ----------------------------
 
     def _bulk(self, request, queryset, service, done_message, **kwargs):
+        """Run service on each article; the services ask the workflow table, refusals are reported."""
         done, refused = 0, []
         for article in queryset:
             try:
                 service(article=article, by=request.user, **kwargs)
                 done += 1
-            except services.WorkflowError as error:
+            except (services.WorkflowError, PermissionDenied) as error:
                 refused.append(f"“{article.headline}”: {error}")
         if done:
             self.message_user(request, done_message % {"count": done}, messages.SUCCESS)

@@ -17,6 +17,7 @@ from .editorial import (
     article_schedule,
     article_set_featured,
     article_submit,
+    article_transition,
     article_unpublish,
     article_withdraw,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "article_schedule",
     "article_set_featured",
     "article_submit",
+    "article_transition",
     "article_unpublish",
     "article_withdraw",
     "author_get_or_create",

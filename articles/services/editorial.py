@@ -17,11 +17,12 @@ from reversion.models import Version
 
 from pagecache import public_pages_changed
 
+from .. import workflow
 from ..html import carry_heading_ids, normalize_headings
 from ..images import renditions_create
 from ..models import Article, ArticleOldSlug, new_preview_nonce
+from ..workflow import PUBLISH_PERMISSION, WorkflowError
 
-PUBLISH_PERMISSION = "articles.publish_article"
 # The article fields a restored version brings back; status and publication times stay as they are.
 RESTORABLE_FIELDS = (
     "kicker", "headline", "dek", "body", "lead_image", "lead_image_alt", "lead_image_caption",
@@ -36,10 +37,6 @@ class ArticleConflict(Exception):
         self.article = article
         self.expected_version = expected_version
         super().__init__(f"article {article.pk} changed since version {expected_version}")
-
-
-class WorkflowError(ValueError):
-    """The article's state does not allow this step; the message says why."""
 
 
 def article_record_publication(*, article: Article) -> Article:
@@ -62,10 +59,6 @@ def _require_publisher(by):
     # None is the system itself: commands, the importer, data migrations.
     if by is not None and not by.has_perm(PUBLISH_PERMISSION):
         raise PermissionDenied(_("Only editors may publish, schedule, unpublish or withdraw articles."))
-
-
-def _was_public(article):
-    return article.first_published_at is not None and article.first_published_at <= timezone.now()
 
 
 def _article_write(*, article, by, expected_version, comment, mark_as_update=False):
@@ -93,7 +86,7 @@ def _article_write(*, article, by, expected_version, comment, mark_as_update=Fal
         elif by is not None and article.created_by_id is None:
             article.created_by = by
         article_record_publication(article=article)
-        if mark_as_update and article.status == Article.Status.PUBLISHED and _was_public(article):
+        if mark_as_update and article.status == Article.Status.PUBLISHED and article.was_public():
             article.updated_at = timezone.now()
         if by is not None:
             article.last_edited_by = by
@@ -130,31 +123,46 @@ def article_save(
     )
 
 
+def article_transition(
+    *,
+    article: Article,
+    by: AbstractBaseUser | None,
+    name: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+    reason: str | None = None,
+    mark_as_update: bool = False,
+) -> Article:
+    """Take the workflow step called name (articles/workflow.py) and save it as one version.
+
+    The table decides: from-state, permission and guard are checked before the
+    step's own input (a future time to schedule, a reason to withdraw).
+    """
+    transition = workflow.transition_for(name)
+    transition.check(article, by)
+    transition.apply(article, at=at, reason=reason)
+    article.status = transition.target
+    return _article_write(
+        article=article,
+        by=by,
+        expected_version=expected_version,
+        comment=transition.comment_for(article),
+        mark_as_update=mark_as_update,
+    )
+
+
 def article_submit(
     *, article: Article, by: AbstractBaseUser | None, expected_version: int | None = None
 ) -> Article:
-    """Send a draft to the editors for review ("Kirim ke redaksi")."""
-    if article.status != Article.Status.DRAFT:
-        raise WorkflowError(_("Only a draft can be sent to the editors."))
-    if by is not None and not (by.has_perm(PUBLISH_PERMISSION) or article.is_owned_by(by) or not article.pk):
-        raise PermissionDenied(_("Writers may only send their own drafts."))
-    article.status = Article.Status.REVIEW
-    return _article_write(
-        article=article, by=by, expected_version=expected_version, comment=_("Sent to the editors.")
-    )
+    """Send a draft to the editors for review."""
+    return article_transition(article=article, by=by, name="submit", expected_version=expected_version)
 
 
 def article_return(
     *, article: Article, by: AbstractBaseUser | None, expected_version: int | None = None
 ) -> Article:
     """Give an article in review back to its writer as a draft."""
-    _require_publisher(by)
-    if article.status != Article.Status.REVIEW:
-        raise WorkflowError(_("Only an article in review can be returned to its writer."))
-    article.status = Article.Status.DRAFT
-    return _article_write(
-        article=article, by=by, expected_version=expected_version, comment=_("Returned to the writer.")
-    )
+    return article_transition(article=article, by=by, name="return", expected_version=expected_version)
 
 
 def article_publish(
@@ -164,20 +172,12 @@ def article_publish(
     expected_version: int | None = None,
     mark_as_update: bool = False,
 ) -> Article:
-    """Publish now ("Terbitkan"): a missing or future publish time becomes now; a past one is kept."""
-    _require_publisher(by)
-    if article.is_published():
-        raise WorkflowError(_("The article is already published."))
-    now = timezone.now()
-    if article.published_at is None or article.published_at > now:
-        article.published_at = now
-    article.status = Article.Status.PUBLISHED
-    article.withdrawn_reason = ""
-    return _article_write(
+    """Publish now: a missing or future publish time becomes now; a past one is kept."""
+    return article_transition(
         article=article,
         by=by,
+        name="publish",
         expected_version=expected_version,
-        comment=_("Published."),
         mark_as_update=mark_as_update,
     )
 
@@ -189,36 +189,17 @@ def article_schedule(
     at: datetime | None = None,
     expected_version: int | None = None,
 ) -> Article:
-    """Schedule publication ("Jadwalkan"): readers see the article from `at` on, with no cron job."""
-    _require_publisher(by)
-    at = at or article.published_at
-    if at is None or at <= timezone.now():
-        raise WorkflowError(_("Choose a publish time in the future to schedule the article."))
-    if article.is_published():
-        raise WorkflowError(_("The article is already live; unpublish it first to schedule it again."))
-    article.published_at = at
-    article.status = Article.Status.PUBLISHED
-    article.withdrawn_reason = ""
-    local = timezone.localtime(at)
-    return _article_write(
-        article=article,
-        by=by,
-        expected_version=expected_version,
-        comment=_("Scheduled for %(time)s.") % {"time": f"{local:%Y-%m-%d %H:%M}"},
+    """Schedule publication: readers see the article from `at` on, with no cron job."""
+    return article_transition(
+        article=article, by=by, name="schedule", at=at, expected_version=expected_version
     )
 
 
 def article_unpublish(
     *, article: Article, by: AbstractBaseUser | None, expected_version: int | None = None
 ) -> Article:
-    """Take a published or scheduled article off the site ("Tarik"); its publish time is kept."""
-    _require_publisher(by)
-    if article.status != Article.Status.PUBLISHED:
-        raise WorkflowError(_("Only a published or scheduled article can be unpublished."))
-    article.status = Article.Status.UNPUBLISHED
-    return _article_write(
-        article=article, by=by, expected_version=expected_version, comment=_("Unpublished.")
-    )
+    """Take a published or scheduled article off the site; its publish time is kept."""
+    return article_transition(article=article, by=by, name="unpublish", expected_version=expected_version)
 
 
 def article_withdraw(
@@ -228,20 +209,9 @@ def article_withdraw(
     reason: str | None = None,
     expected_version: int | None = None,
 ) -> Article:
-    """Withdraw a published article ("Cabut"): its address answers 410 with the reason."""
-    _require_publisher(by)
-    reason = (reason if reason is not None else article.withdrawn_reason).strip()
-    if not reason:
-        raise WorkflowError(_("Tell readers why the article was withdrawn."))
-    if not _was_public(article):
-        raise WorkflowError(_("Only an article readers have seen can be withdrawn; unpublish it instead."))
-    article.status = Article.Status.WITHDRAWN
-    article.withdrawn_reason = reason
-    return _article_write(
-        article=article,
-        by=by,
-        expected_version=expected_version,
-        comment=_("Withdrawn: %(reason)s") % {"reason": reason},
+    """Withdraw an article readers have seen: its address answers 410 with the reason."""
+    return article_transition(
+        article=article, by=by, name="withdraw", reason=reason, expected_version=expected_version
     )
 
 
@@ -256,15 +226,22 @@ def article_set_featured(*, article: Article, by: AbstractBaseUser | None, featu
     )
 
 
-def article_mark_updated(*, article: Article, by: AbstractBaseUser | None) -> Article:
-    """Move the reader-visible "Diperbarui" time to now (e.g. a correction was added)."""
-    if article.status == Article.Status.PUBLISHED and _was_public(article):
-        article.updated_at = timezone.now()
-        with transaction.atomic(), reversion.create_revision():
-            article.save(update_fields=["updated_at"])
-            if by is not None:
-                reversion.set_user(by)
-            public_pages_changed()
+def article_mark_updated(
+    *, article: Article, by: AbstractBaseUser | None, expected_version: int | None = None
+) -> Article:
+    """Move the reader-visible "Diperbarui" time to now (e.g. a correction was added).
+
+    Through the one write path, so the version moves and a form opened before
+    this is refused instead of overwriting the new time.
+    """
+    if article.status == Article.Status.PUBLISHED and article.was_public():
+        _article_write(
+            article=article,
+            by=by,
+            expected_version=expected_version,
+            comment=_("Marked as updated."),
+            mark_as_update=True,
+        )
     return article
 
 
