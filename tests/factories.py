@@ -60,7 +60,7 @@ def make_article(*, authors=(), tags=(), by=None, **overrides):
     explicit first_published_at (not None) is kept, as for a republished
     article. For states the workflow cannot reach, use make_article_raw().
     """
-    from articles import services  # noqa: PLC0415
+    from articles import services
 
     fields = _article_fields(overrides)
     status = fields.pop("status")
