@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from articles.forms import ArticleAdminForm
+from articles.admin.forms import ArticleAdminForm
 from articles.images import check_image_upload, renditions_create
 from articles.models import InlineImage
 

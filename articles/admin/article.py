@@ -12,12 +12,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
-from ..forms import ArticleAdminForm, workflow_action
 from ..models import Article, Author, Credit
 from ..pagination import ArchivePaginator
 from ..search import clean_query, search_config, uses_postgres_search
 from .content import PublicContentAdmin
 from .filters import AuthorFilter, PublicationStateFilter, TagFilter
+from .forms import ArticleAdminForm, workflow_action
 from .history import ArticleHistoryMixin
 from .importing import ArticleImportMixin
 from .inlines import CorrectionInline, CreditInline

@@ -11,8 +11,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
-from ..forms import InlineImageForm
 from ..models import InlineImage
+from .forms import InlineImageForm
 
 
 @admin.register(InlineImage)

@@ -11,8 +11,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 
 from .. import services
-from ..forms import ArticleImportForm
 from ..importers import ImportFileError
+from .forms import ArticleImportForm
 
 IMPORT_PAYLOAD_SALT = "articles.admin-import"
 IMPORT_PAYLOAD_MAX_AGE = 3600

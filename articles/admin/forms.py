@@ -1,0 +1,262 @@
+"""The editors' forms: the article form (WYSIWYG body, checked images, tags, optimistic lock,
+workflow checks), the image library's upload and the importer's upload."""
+
+import copy
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AdminFileWidget, AutocompleteSelectMultiple
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_prose_editor.fields import ProseEditorFormField
+from django_prose_editor.widgets import AdminProseEditorWidget
+from taggit.models import Tag
+from taggit.utils import parse_tags
+
+from .. import workflow
+from ..images import check_image_upload, image_limits, image_name_for_format
+from ..models import Article, InlineImage, Section
+
+# What the body editor offers; the server's allowlist (html.py) stays the security boundary.
+BODY_EDITOR_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Heading": {"levels": [2, 3]},
+    "HeadingId": True,
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "Blockquote": True,
+    "HardBreak": True,
+    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto", "tel"]},
+    "Figure": {"pickerUrl": reverse_lazy("admin:articles_inlineimage_picker")},
+    "Caption": True,
+    "Image": True,
+    "HTML": True,
+    "History": True,
+}
+
+# Buttons in the article form: POST name -> workflow action, from the workflow table.
+WORKFLOW_BUTTONS = {button: transition.name for button, transition in workflow.BUTTONS.items()}
+
+
+def workflow_action(data):
+    """Return the workflow action a POST asks for, or None for a plain save."""
+    transition = workflow.transition_for_post(data)
+    return transition.name if transition else None
+
+
+class ImageUploadField(forms.ImageField):
+    """An image upload checked for size, pixels and real image data, renamed after its real format."""
+
+    widget = AdminFileWidget
+
+    def to_python(self, data):
+        if data in self.empty_values:
+            return None
+        image_format = check_image_upload(data)
+        checked = super().to_python(data)
+        checked.name = image_name_for_format(checked.name, image_format)
+        return checked
+
+
+def lead_image_help_text():
+    return (
+        gettext(
+            "JPEG, PNG, WebP or GIF, at most %(size)s and %(megapixels)s megapixels. "
+            "Sizes for phones are made once."
+        )
+        % image_limits()
+    )
+
+
+class ArticleAdminForm(forms.ModelForm):
+    """The article form: WYSIWYG body, checked lead image, tags, optimistic lock and workflow checks.
+
+    ArticleAdmin.get_form() sets `user` and `action` (the workflow button pressed) on the class.
+    """
+
+    user = None
+    action = None
+
+    body = ProseEditorFormField(
+        label=_("body"),
+        required=False,
+        config={"extensions": BODY_EDITOR_EXTENSIONS},
+        widget=AdminProseEditorWidget,
+        help_text=_(
+            "Subheadings (H2/H3) make the table of contents; their anchors stay when you reword them. "
+            "Images come from the image library (the picture button, then “Browse…”)."
+        ),
+    )
+    lead_image = ImageUploadField(
+        label=_("lead image"),
+        required=False,
+        # Lazy: the limits come from settings (IMAGE_MAX_MB, IMAGE_MAX_MEGAPIXELS) when the form is shown.
+        help_text=lazy(lead_image_help_text, str)(),
+    )
+    tags = forms.ModelMultipleChoiceField(
+        label=_("tags"),
+        queryset=Tag.objects.all(),
+        required=False,
+        widget=AutocompleteSelectMultiple(Article._meta.get_field("tags"), admin.site),
+    )
+    new_tags = forms.CharField(
+        label=_("new tags"),
+        required=False,
+        help_text=_("Comma-separated tags that don't exist yet, e.g. “Timur Tengah, Qatar”."),
+    )
+    mark_as_update = forms.BooleanField(
+        label=_("mark as update"),
+        required=False,
+        help_text=_(
+            "For a published article: readers see “Diperbarui” with this time. Leave it off for typo fixes."
+        ),
+    )
+    base_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Article
+        fields = "__all__"  # noqa: DJ007 -- ArticleAdmin.fieldsets picks the fields
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("headline", "slug", "seo_title"):
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] = "vLargeTextField"
+        if "base_version" in self.fields:
+            self.fields["base_version"].initial = self.instance.version if self.instance.pk else None
+
+    def clean(self):
+        cleaned = super().clean()
+        if "tags" in self.fields:
+            existing = list(cleaned.get("tags") or [])
+            known = {tag.name.casefold() for tag in existing}
+            # taggit's set() accepts Tag objects and names alike; names it knows are reused.
+            cleaned["tags"] = existing + [
+                name for name in parse_tags(cleaned.get("new_tags", "")) if name.casefold() not in known
+            ]
+        self.check_version(cleaned)
+        self.check_action(cleaned)
+        return cleaned
+
+    def check_version(self, cleaned):
+        """Refuse a save based on an older version than the one stored: someone else saved meanwhile."""
+        if not self.instance.pk or "base_version" not in self.fields:
+            return
+        base = cleaned.get("base_version")
+        current = (
+            Article.objects.filter(pk=self.instance.pk)
+            .values("version", "last_edited_by__username", "modified_at")
+            .first()
+        )
+        if base is None or current is None or current["version"] == base:
+            return
+        compare_url = reverse("admin:articles_article_compare", args=[self.instance.pk])
+        who = current["last_edited_by__username"] or gettext("someone else")
+        when = timezone.localtime(current["modified_at"])
+        self.conflict = {"base": base, "current": current["version"]}
+        raise forms.ValidationError(
+            format_html(
+                '{} <a href="{}?from_version={}&amp;to_version={}">{}</a>',
+                gettext(
+                    "{who} saved this article at {time} after you opened it, so your changes were not saved "
+                    "(nothing was overwritten). Your text is still in the form below: compare it with "
+                    "theirs, reload the article and apply your changes again."
+                ).format(who=who, time=f"{when:%H:%M:%S}"),
+                compare_url,
+                base,
+                current["version"],
+                gettext("See what changed"),
+            ),
+            code="conflict",
+        )
+
+    def check_action(self, cleaned):
+        """Ask the workflow table whether the button pressed may be pressed, and check its input."""
+        if self.action is None:
+            return
+        transition = workflow.transition_for(self.action)
+        # self.instance still holds the stored article here: the table judges its real state.
+        try:
+            transition.check(self.instance, self.user)
+        except PermissionDenied as denied:
+            raise forms.ValidationError(str(denied) or _("You may not do that."), code="denied") from denied
+        except workflow.WorkflowError as error:
+            self.add_error(None, str(error))
+        trial = copy.copy(self.instance)
+        try:
+            transition.apply(
+                trial,
+                at=cleaned.get("published_at", self.instance.published_at),
+                reason=cleaned.get("withdrawn_reason", self.instance.withdrawn_reason),
+            )
+        except workflow.WorkflowError as error:
+            self.add_error(error.field if error.field in self.fields else None, str(error))
+
+
+class InlineImageForm(forms.ModelForm):
+    image = ImageUploadField(label=_("image"))
+
+    class Meta:
+        model = InlineImage
+        fields = ["image", "alt_text", "caption", "credit"]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else single(data, initial)
+
+
+class ArticleImportForm(forms.Form):
+    """Step one of the admin importer: the files and the options import_articles takes."""
+
+    MAX_FILES = 50
+
+    files = MultipleFileField(
+        label=_("text files"),
+        help_text=_("One article per UTF-8 .txt file, in the seed's format. Several files at once are fine."),
+    )
+    section = forms.ModelChoiceField(label=_("section"), queryset=Section.objects.all())
+    tags = forms.CharField(label=_("tags"), required=False, help_text=_("Comma-separated."))
+    authors = forms.CharField(
+        label=_("authors"),
+        required=False,
+        help_text=_("Comma-separated; replaces the files' Penulis/Reporter lines."),
+    )
+    status = forms.ChoiceField(label=_("status"), choices=[])
+    publish_at = forms.SplitDateTimeField(
+        label=_("publish time"),
+        required=False,
+        widget=forms.SplitDateTimeWidget(date_attrs={"type": "date"}, time_attrs={"type": "time"}),
+        help_text=_("With “Published”, a future time schedules the articles."),
+    )
+
+    def __init__(self, *args, can_publish=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        statuses = [Article.Status.DRAFT, Article.Status.REVIEW]
+        if can_publish:
+            statuses.append(Article.Status.PUBLISHED)
+        self.fields["status"].choices = [(status.value, status.label) for status in statuses]
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if len(files) > self.MAX_FILES:
+            raise forms.ValidationError(
+                _("At most %(max)d files at once."), params={"max": self.MAX_FILES}, code="too_many"
+            )
+        return files
