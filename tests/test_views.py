@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from articles.models import Article, ArticleOldSlug, Correction, Credit
 
-from .factories import make_article, make_author, make_page, make_section, make_user
+from .factories import make_article, make_article_raw, make_author, make_page, make_section, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -191,7 +191,7 @@ def test_withdrawn_article_readers_never_saw_is_404_like_a_draft(
     client, settings, first_published, cache_seconds
 ):
     settings.PAGE_CACHE_SECONDS = cache_seconds
-    article = make_article(
+    article = make_article_raw(  # the state the defect made: forced, never public
         status=Article.Status.WITHDRAWN,
         headline="Draf Yang Dicabut",
         withdrawn_reason="Alasan rahasia.",
