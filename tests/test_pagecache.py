@@ -20,15 +20,7 @@ from pagecache.generation import (
 from pagecache.local import LOCAL_PAGES, LocalCopies
 
 from .factories import make_article, make_page
-
-
-def wait_until(condition, *, seconds=3.0):
-    """Poll condition() until it is true or the deadline passes; return its last value."""
-    deadline = time.monotonic() + seconds
-    while not (value := condition()) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return value
-
+from .servers import wait_until
 
 # --- Stores --------------------------------------------------------------------------------
 
