@@ -251,6 +251,11 @@ AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 # Failures stay listed in the admin ("Access failures", with "locked out") after the lockout ends.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
+# --- Read beacon (Terpopuler): one read per reader, article and hour (articles/services/reads.py) ---
+# Beacon POSTs per client address and minute; beyond it 429, and nothing counts. Readers behind
+# one carrier-grade NAT share an address, so this stays far above what one reader sends.
+READ_BEACON_PER_MINUTE = int(os.environ.get("READ_BEACON_PER_MINUTE", "60"))
+
 # --- Passwords ----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
