@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from .factories import make_article
 from .servers import free_port, manage, start_gunicorn, stop
-from .test_login import behind_proxies  # noqa: F401 (a fixture)
 from .test_popular import BROWSER, beacon, reads
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +107,7 @@ def test_too_many_beacons_from_one_address_get_429(client, settings):
     assert [reads(article) for article in articles] == [2, 1, 1, 1, 1, 0, 1]
 
 
-def test_behind_a_proxy_each_client_has_its_own_limit_and_reads(client, settings, behind_proxies):  # noqa: F811
+def test_behind_a_proxy_each_client_has_its_own_limit_and_reads(client, settings, behind_proxies):
     behind_proxies(1)
     settings.READ_BEACON_PER_MINUTE = 3
     article = make_article()

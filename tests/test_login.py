@@ -1,14 +1,12 @@
 """Login throttling: per account and address (behind proxies too), a lockout that ends, an unlock path."""
 
 import logging
-import runpy
 from datetime import timedelta
 
 import pytest
 import time_machine
 from axes.helpers import get_client_ip_address
 from axes.models import AccessAttempt
-from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -27,21 +25,6 @@ def attempt(client, username, password, ip="203.0.113.5", forwarded_for=None):
     if forwarded_for is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded_for
     return client.post(LOGIN, {"username": username, "password": password}, **extra)
-
-
-@pytest.fixture
-def behind_proxies(settings, monkeypatch):
-    """Apply the client-address settings newsportal/settings.py derives from PROXY_COUNT."""
-
-    def apply(count):
-        monkeypatch.setenv("PROXY_COUNT", str(count))
-        derived = runpy.run_path(django_settings.BASE_DIR / "newsportal" / "settings.py")
-        names = ["PROXY_COUNT", "IPWARE_STRICT", *(key for key in derived if key.startswith("AXES_IPWARE_"))]
-        for name in names:
-            if name in derived:
-                setattr(settings, name, derived[name])
-
-    return apply
 
 
 @pytest.mark.parametrize(
