@@ -1,3 +1,5 @@
+import logging
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
@@ -12,12 +14,20 @@ def sync_search_config(sender, using, **kwargs):
     sync(connections[using])
 
 
+def log_lockout(sender, request, username, ip_address, **kwargs):
+    """Tell the operator who is locked out, and from where (axes masks both in its own logs)."""
+    logging.getLogger("newsportal.security").warning(
+        "Login locked out: username=%r address=%s path=%s", username, ip_address, request.path
+    )
+
+
 class ArticlesConfig(AppConfig):
     name = "articles"
     verbose_name = _("Newsroom")
 
     def ready(self):
         import reversion
+        from axes.signals import user_locked_out
 
         import pagecache
 
@@ -29,6 +39,7 @@ class ArticlesConfig(AppConfig):
         reversion.register(Correction)
         # The search vector is derived data, rebuilt by the database; versions don't carry it.
         reversion.register(Article, follow=["credits", "corrections"], exclude=["search_vector"])
+        user_locked_out.connect(log_lockout, dispatch_uid="articles_log_lockout")
         post_migrate.connect(sync_search_config, sender=self, dispatch_uid="articles_sync_search_config")
         # Cached pages go stale when the next scheduled article goes live.
         pagecache.register_next_change(Article.objects.next_scheduled_at)

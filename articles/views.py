@@ -1,8 +1,10 @@
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
+from axes.helpers import get_client_ip_address
 from django.db.models import Q
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -21,7 +23,7 @@ from .previews import article_for_preview_token
 from .search import highlight_results, search_articles, uses_postgres_search
 from .sections import section_tree
 from .selectors import newest_pks
-from .services import article_count_read
+from .services import article_count_first_read, reader_over_rate_limit
 
 LATEST_COUNT = 10
 SECTION_BLOCK_COUNT = 4
@@ -344,11 +346,41 @@ BOT_USER_AGENT_RE = re.compile(
 )
 
 
+def is_cross_site(request):
+    """Return True if a browser says another site sent this request (Sec-Fetch-Site, else Origin).
+
+    Browsers always send one of them on a cross-site POST, and pages can't remove them; a
+    request with neither comes from no browser page, and the per-reader limits still apply.
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site != "same-origin"
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return urlsplit(origin).netloc.lower() != request.get_host().lower()
+    return False
+
+
+# The beacon is one small form field ("article=<id>"); anything bigger is refused unread.
+READ_BEACON_MAX_BYTES = 1024
+
+
 @csrf_exempt  # Sent by navigator.sendBeacon from cached pages, which carry no CSRF token; it only counts.
 @require_POST
 @never_cache
 def read_beacon(request):
-    """Count one read of a published article: the beacon static/js/site.js sends from article pages."""
+    """Count one read of a published article per reader and hour: the beacon static/js/site.js sends."""
+    if is_cross_site(request):
+        return HttpResponseForbidden("reads are counted from this site's own pages only")
+    address = get_client_ip_address(request) or ""
+    if reader_over_rate_limit(address=address):
+        return HttpResponse("too many reads from this address; try again in a minute", status=429)
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    if not declared.isdigit() or int(declared) > READ_BEACON_MAX_BYTES:
+        return HttpResponseBadRequest("the body must be article=<id> with its Content-Length")
+    # A client that closes early leaves a cut-off body ("article=12" of "article=123"): never a read.
+    if len(request.body) != int(declared):
+        return HttpResponseBadRequest("the body is shorter than its Content-Length")
     user_agent = request.headers.get("User-Agent", "")
     if not user_agent or BOT_USER_AGENT_RE.search(user_agent):
         return HttpResponse(status=204)
@@ -360,5 +392,5 @@ def read_beacon(request):
     article_id = int(raw_id)
     if not Article.objects.published().filter(pk=article_id).exists():
         raise Http404("No such published article.")
-    article_count_read(article_id=article_id)
+    article_count_first_read(article_id=article_id, address=address, user_agent=user_agent)
     return HttpResponse(status=204)

@@ -220,20 +220,41 @@ PAGE_CACHE_GENERATION_FILE = Path(
     os.environ.get("PAGE_CACHE_GENERATION_FILE", VAR_DIR / "page-cache-generation")
 )
 
-# --- Auth: login attempts throttled per account and per IP (django-axes) ---------
+# --- Client address: behind PROXY_COUNT reverse proxies, each appending the address it saw to
+# X-Forwarded-For (nginx's $proxy_add_x_forwarded_for), the client is the PROXY_COUNT-th entry from
+# the right; entries further left came from the client and are ignored. 0 (no proxy): REMOTE_ADDR.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT") or 0)
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured("PROXY_COUNT must be 0 or more.")
+# django-ipware (which axes and the read beacon use) counts only the proxies listed after the
+# client, and picks from the right with "left-most"; not strict, so a client's own extra entries
+# on the left cannot make it give up and fall back to the proxy's address.
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1 if PROXY_COUNT else None
+AXES_IPWARE_PROXY_ORDER = "left-most"
+AXES_IPWARE_META_PRECEDENCE_ORDER = [*(["HTTP_X_FORWARDED_FOR"] if PROXY_COUNT else []), "REMOTE_ADDR"]
+IPWARE_STRICT = False
+
+# --- Auth: login attempts throttled per account and address (django-axes) -------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_HOURS", "0.25"))
-# Either a username or an address that keeps failing is locked on its own.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# An account is locked from the address that kept failing, not everywhere: a stranger's
+# guesses cannot lock the editor-in-chief out of her own desk.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Attempts during a lockout don't restart it, so "try again in 15 minutes" holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
-# Behind N proxies, the client address is the N-th from the right in X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = int(os.environ["PROXY_COUNT"]) if os.environ.get("PROXY_COUNT") else None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Failures stay listed in the admin ("Access failures", with "locked out") after the lockout ends.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+# --- Read beacon (Terpopuler): one read per reader, article and hour (articles/services/reads.py) ---
+# Beacon POSTs per client address and minute; beyond it 429, and nothing counts. Readers behind
+# one carrier-grade NAT share an address, so this stays far above what one reader sends.
+READ_BEACON_PER_MINUTE = int(os.environ.get("READ_BEACON_PER_MINUTE", "60"))
 
 # --- Passwords ----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -66,6 +66,13 @@ class ResilientRedisCache(RedisCache):
             warn("add", error)
             return False
 
+    def incr(self, key, delta=1, version=None):
+        try:
+            return super().incr(key, delta, version)
+        except RedisError as error:
+            warn("incr", error)
+            return 0
+
     def delete(self, key, version=None):
         try:
             return super().delete(key, version)

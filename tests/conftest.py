@@ -1,7 +1,9 @@
 import os
+import runpy
 import shutil
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.test import Client
 from django.utils import translation
@@ -60,3 +62,18 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def behind_proxies(settings, monkeypatch):
+    """Apply the client-address settings newsportal/settings.py derives from PROXY_COUNT."""
+
+    def apply(count):
+        monkeypatch.setenv("PROXY_COUNT", str(count))
+        derived = runpy.run_path(django_settings.BASE_DIR / "newsportal" / "settings.py")
+        names = ["PROXY_COUNT", "IPWARE_STRICT", *(key for key in derived if key.startswith("AXES_IPWARE_"))]
+        for name in names:
+            if name in derived:
+                setattr(settings, name, derived[name])
+
+    return apply

@@ -79,3 +79,27 @@ def test_section_menu_reaches_a_section_page(browser, live_server, article):
     page.wait_for_url(f"{live_server.url}/internasional/")
     assert "Berita dunia 0" in page.content()
     page.close()
+
+
+def test_the_read_beacon_from_a_real_page_counts_once(browser, live_server, article):
+    from articles.models import ArticleReadCount
+
+    from .servers import wait_until
+    from .test_popular import BROWSER
+
+    def reads():
+        return sum(ArticleReadCount.objects.filter(article=article).values_list("count", flat=True))
+
+    # A reader's user agent: Chromium's own says "HeadlessChrome", which is not counted.
+    page = browser.new_page(user_agent=BROWSER)
+    with page.expect_request(lambda request: request.url.endswith("/api/baca/")) as sent:
+        page.goto(live_server.url + article.get_absolute_url())
+    headers = sent.value.all_headers()
+    assert headers.get("origin") == live_server.url  # What the same-origin check relies on.
+    wait_until(lambda: reads() == 1, seconds=10, message="the beacon's read")
+    page.reload()
+    with page.expect_response(lambda response: response.url.endswith("/api/baca/")) as answered:
+        page.goto(live_server.url + article.get_absolute_url())
+    assert answered.value.status == 204
+    assert reads() == 1  # The same reader, the same hour.
+    page.close()

@@ -30,11 +30,12 @@ def reads(article):
     return sum(ArticleReadCount.objects.filter(article=article).values_list("count", flat=True))
 
 
-def test_beacon_counts_a_read(client):
+def test_beacon_counts_a_read_once_per_reader(client):
     article = make_article()
     assert beacon(client, article.pk).status_code == 204
     assert beacon(client, article.pk).status_code == 204
-    assert reads(article) == 2
+    assert beacon(client, article.pk, REMOTE_ADDR="192.0.2.44").status_code == 204
+    assert reads(article) == 2  # tests/test_beacon.py: floods, other sites, limits.
     assert ArticleReadCount.objects.filter(article=article).count() == 1
 
 

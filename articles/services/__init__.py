@@ -31,13 +31,14 @@ from .imports import (
     import_article_files,
     import_article_preview,
 )
-from .reads import article_count_read, read_counts_prune
+from .reads import article_count_first_read, article_count_read, read_counts_prune, reader_over_rate_limit
 
 __all__ = [
     "ArticleConflict",
     "ImportPreview",
     "ImportResult",
     "WorkflowError",
+    "article_count_first_read",
     "article_count_read",
     "article_import_slug",
     "article_mark_updated",
@@ -59,4 +60,5 @@ __all__ = [
     "import_article_preview",
     "inline_image_save",
     "read_counts_prune",
+    "reader_over_rate_limit",
 ]
