@@ -66,9 +66,9 @@ class DatabaseUnavailableMiddleware:
         return response
 
 
-# 57014 query_canceled: statement_timeout (or an operator's pg_cancel_backend); 55P03
-# lock_not_available: lock_timeout. A database too slow to answer is unavailable to readers.
-CANCELLED_SQLSTATES = {"57014", "55P03"}
+# 57014 query_canceled: statement_timeout ran out (or an operator cancelled it). A database
+# too slow to answer is unavailable to readers.
+CANCELLED_SQLSTATES = {"57014"}
 
 CONNECTION_PHRASES = (
     "connection",

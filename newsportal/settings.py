@@ -189,7 +189,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if WEB_PROCESS and DB_STATEMENT_TIMEOUT_MS > 0:
         server_options += [
             f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
-            f"-c lock_timeout={DB_STATEMENT_TIMEOUT_MS}",
             # A worker killed mid-transaction must not hold its locks until the connection dies.
             f"-c idle_in_transaction_session_timeout={10 * DB_STATEMENT_TIMEOUT_MS}",
         ]
