@@ -133,7 +133,7 @@ class HungQueryWatchdog:
         while True:
             time.sleep(self.INTERVAL)
             with self.lock:
-                for token, (wrappers, seen) in list(self.watched.items()):
+                for wrappers, seen in list(self.watched.values()):
                     for wrapper in wrappers:
                         self.inspect(wrapper, seen)
 
@@ -154,7 +154,9 @@ class HungQueryWatchdog:
         if previous is None or previous[0] != statements:
             seen[wrapper.alias] = (statements, now)
         elif now - previous[1] > settings.DB_HUNG_SECONDS:
-            logger.warning("Database gave no answer for %ss; cutting the connection", settings.DB_HUNG_SECONDS)
+            logger.warning(
+                "Database gave no answer for %ss; cutting the connection", settings.DB_HUNG_SECONDS
+            )
             seen.pop(wrapper.alias, None)
             try:
                 # A duplicate of psycopg's socket: shutting it down wakes psycopg's wait with EOF.

@@ -218,7 +218,10 @@ if REDIS_URL:
             "BACKEND": "pagecache.backends.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             # Give up quickly on a dead or hung Redis: readers wait for pages, not for timeouts.
-            "OPTIONS": {"socket_connect_timeout": REDIS_SOCKET_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "newsportal"),
         }
     }

@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
+# A half-open trial that has not reported back after this long no longer holds the others off.
+TRIAL_SECONDS = 30
+
+
 class RedisUnavailable(RedisConnectionError):
     """Raised instead of asking Redis while the breaker is open."""
 
@@ -67,8 +71,8 @@ class CircuitBreaker:
             if now - self.opened_at < self.seconds():
                 return False
             # Half-open: one trial at a time; a trial that never reported back (a thread
-            # killed mid-call) does not block the next one for longer than a cool-down.
-            if self.trial_started_at is not None and now - self.trial_started_at < self.seconds():
+            # killed mid-call) does not block the next one for long.
+            if self.trial_started_at is not None and now - self.trial_started_at < TRIAL_SECONDS:
                 return False
             self.trial_started_at = now
             return True
@@ -107,6 +111,9 @@ class CircuitBreaker:
             result = function(*args, **kwargs)
         except OUTAGE_ERRORS as error:
             self.failed(operation, error)
+            raise
+        except Exception:  # it answered, if only with an error
+            self.succeeded()
             raise
         self.succeeded()
         return result

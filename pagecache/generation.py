@@ -383,8 +383,10 @@ class GenerationWatcher:
                         if message is not None and message["type"] == "message":
                             self.vouch(store, stopped, store.get())
             except Exception as error:  # store gone: stop trusting memory, retry
-                if store.breaker is not None and isinstance(error, OUTAGE_ERRORS) and not isinstance(
-                    error, RedisUnavailable
+                if (
+                    store.breaker is not None
+                    and isinstance(error, OUTAGE_ERRORS)
+                    and not isinstance(error, RedisUnavailable)
                 ):
                     store.breaker.failed("subscription", error)
                 self.vouch(store, stopped, None)

@@ -1,4 +1,4 @@
-"""Faults that hang rather than fail, under a real gunicorn: Redis and PostgreSQL that accept and never answer.
+"""Faults that hang rather than fail, in a real gunicorn: Redis and PostgreSQL that accept and never answer.
 
 A refused connection fails at once; a hung server makes every call wait for its
 timeout. The site must notice once, stop asking for a while (a circuit breaker
@@ -162,7 +162,7 @@ def test_a_hung_redis_costs_one_timeout_then_pages_answer_at_normal_speed(site):
     url, proxy = site["url"], site["proxy"]
     pages = ["/", "/internasional/", "/halaman/tentang-kami/", *site["articles"][:2]]
     for page in pages:
-        wait_until(lambda: get(url + page) and is_hit(url + page), message=f"{page} cached")
+        wait_until(lambda page=page: get(url + page) and is_hit(url + page), message=f"{page} cached")
     proxy.hang()
     try:
         first = timed_get(url + "/olahraga/")
@@ -255,8 +255,12 @@ def test_cached_pages_outlive_their_freshness_while_the_database_is_down(site):
         cluster.start()
     # Back: a fresh render, never the stale copy, once the database answers.
     status, headers, _ = wait_until(
-        lambda: (response := get(url + cached)) and response[0] == 200 and response[1].get("X-Cache") != "STALE"
-        and response,
+        lambda: (
+            (response := get(url + cached))
+            and response[0] == 200
+            and response[1].get("X-Cache") != "STALE"
+            and response
+        ),
         seconds=15,
         message="fresh pages again",
     )
