@@ -1,14 +1,30 @@
 """Project-wide middleware."""
 
 import logging
+import os
+import socket
+import threading
+import time
 
-from django.db import InterfaceError, OperationalError, connection
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection, connections
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+
+from pagecache.breaker import CircuitBreaker
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
+# Requests that never touch the database, and must answer while it is down.
+NO_DATABASE_PATHS = ("/healthz",)
+
+# After a request found the database unavailable, the process answers 503 (or the page
+# cache's stale copy) at once for this long instead of making every reader wait for a
+# timeout; then one request tries again.
+DATABASE_BREAKER = CircuitBreaker(
+    lambda: settings.DB_COOL_DOWN_SECONDS, name="Database", consequence="answering 503"
+)
 
 
 class DatabaseUnavailableMiddleware:
@@ -23,18 +39,36 @@ class DatabaseUnavailableMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        if request.path.startswith(NO_DATABASE_PATHS):
+            return self.get_response(request)
+        if not DATABASE_BREAKER.allow():
+            return self.unavailable()
+        with HUNG_QUERY_WATCHDOG.watching():
+            response = self.get_response(request)
+        if not getattr(response, "database_unavailable", False):
+            DATABASE_BREAKER.succeeded()
+        return response
 
     def process_exception(self, request, exception):
         if not is_connection_error(exception):
             return None
-        logger.warning("Database unavailable: %s", exception)
+        DATABASE_BREAKER.failed(request.path, exception)
+        return self.unavailable()
+
+    @staticmethod
+    def unavailable():
         # Rendered without a request: no context processors, which would query the database.
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-store"
+        # The page cache outside may answer with the copy it still holds instead.
+        response.database_unavailable = True
         return response
 
+
+# 57014 query_canceled: statement_timeout ran out (or an operator cancelled it). A database
+# too slow to answer is unavailable to readers.
+CANCELLED_SQLSTATES = {"57014"}
 
 CONNECTION_PHRASES = (
     "connection",
@@ -56,8 +90,118 @@ def is_connection_error(exception: Exception) -> bool:
     # SQLSTATE class 08 is "connection exception"; 57P0x is "server shutting down".
     if sqlstate.startswith(("08", "57P")):
         return True
+    if sqlstate in CANCELLED_SQLSTATES:
+        return True
     message = str(exception).lower()
     return any(phrase in message for phrase in CONNECTION_PHRASES)
+
+
+class HungQueryWatchdog:
+    """Cut the database connection of a request that waited DB_HUNG_SECONDS for one answer.
+
+    statement_timeout is enforced by the server, so a server that hangs (stopped,
+    swapping, its network gone) never enforces it, and psycopg waits for ever. One
+    thread per process looks at the requests in flight; a connection busy with the
+    same statement for too long has its socket shut down, which psycopg reports
+    as a lost connection: a 503, and Django connects afresh on the next request.
+    """
+
+    INTERVAL = 0.2
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.pid = None
+        self.watched = {}  # id -> [wrappers of the request's thread, {alias: (statements, since)}]
+        self.statements = {}  # id(wrapper) -> statements started, so a new one restarts the clock
+
+    def ensure_started(self):
+        if self.pid != os.getpid():  # first request in this (forked) process
+            with self.lock:
+                if self.pid != os.getpid():
+                    self.pid, self.watched, self.statements = os.getpid(), {}, {}
+                    threading.Thread(target=self.run, name="hung-query-watchdog", daemon=True).start()
+
+    def watching(self):
+        return _Watching(self)
+
+    def count(self, execute, sql, params, many, context):
+        key = id(context["connection"])
+        self.statements[key] = self.statements.get(key, 0) + 1
+        return execute(sql, params, many, context)
+
+    def run(self):
+        while True:
+            time.sleep(self.INTERVAL)
+            with self.lock:
+                for wrappers, seen in list(self.watched.values()):
+                    for wrapper in wrappers:
+                        self.inspect(wrapper, seen)
+
+    def inspect(self, wrapper, seen):
+        raw = wrapper.connection
+        pgconn = getattr(raw, "pgconn", None)
+        if pgconn is None or raw.closed:
+            seen.pop(wrapper.alias, None)
+            return
+        from psycopg.pq import TransactionStatus
+
+        if pgconn.transaction_status != TransactionStatus.ACTIVE:  # not waiting for the server
+            seen.pop(wrapper.alias, None)
+            return
+        statements = self.statements.get(id(wrapper), 0)
+        previous = seen.get(wrapper.alias)
+        now = time.monotonic()
+        if previous is None or previous[0] != statements:
+            seen[wrapper.alias] = (statements, now)
+        elif now - previous[1] > settings.DB_HUNG_SECONDS:
+            logger.warning(
+                "Database gave no answer for %ss; cutting the connection", settings.DB_HUNG_SECONDS
+            )
+            seen.pop(wrapper.alias, None)
+            try:
+                # A duplicate of psycopg's socket: shutting it down wakes psycopg's wait with EOF.
+                sock = socket.socket(fileno=os.dup(pgconn.socket))
+            except Exception:  # closed meanwhile: nothing left to cut
+                return
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            finally:
+                sock.close()
+
+
+class _Watching:
+    def __init__(self, watchdog):
+        self.watchdog = watchdog
+
+    def __enter__(self):
+        if settings.DB_HUNG_SECONDS <= 0:
+            self.wrappers = []
+            return self
+        self.watchdog.ensure_started()
+        self.wrappers = [connections[alias] for alias in connections if _is_postgresql(alias)]
+        self.stack = [wrapper.execute_wrapper(self.watchdog.count) for wrapper in self.wrappers]
+        for wrapper_context in self.stack:
+            wrapper_context.__enter__()
+        with self.watchdog.lock:
+            self.watchdog.watched[id(self)] = (self.wrappers, {})
+        return self
+
+    def __exit__(self, *exc):
+        if not self.wrappers:
+            return
+        with self.watchdog.lock:  # after this, the watchdog no longer touches these connections
+            self.watchdog.watched.pop(id(self), None)
+        for wrapper_context in reversed(self.stack):
+            wrapper_context.__exit__(*exc)
+
+
+def _is_postgresql(alias):
+    return connections.settings[alias]["ENGINE"] == "django.db.backends.postgresql"
+
+
+HUNG_QUERY_WATCHDOG = HungQueryWatchdog()
 
 
 class QueryCountHeaderMiddleware:

@@ -164,16 +164,35 @@ DATABASES = {
     )
 }
 
+# --- Database timeouts: a hung or stalled database costs readers seconds, not workers ---
+# Fail fast when the database is down, so readers get a 503 instead of waiting.
+DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", "2"))
+# Web requests only (newsportal/wsgi.py says it is one): no page needs a longer statement, and
+# the server cancels it (a 503). migrate, backup, restore, imports and bench_data run outside
+# the web server and are never cut.
+WEB_PROCESS = os.environ.get("NEWSPORTAL_WEB_PROCESS") == "1"
+DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "3000"))
+# A server that hangs cannot enforce statement_timeout: a request that got no answer to one
+# statement for this long has its connection cut by the process (newsportal/middleware.py). 0: off.
+DB_HUNG_SECONDS = float(os.environ.get("DB_HUNG_SECONDS", str(DB_STATEMENT_TIMEOUT_MS / 1000 + 1)))
+# After a request found the database unavailable, the process answers 503 (or a stale cached
+# page) at once for this long, then lets one request try again.
+DB_COOL_DOWN_SECONDS = float(os.environ.get("DB_COOL_DOWN_SECONDS", "3"))
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     options = DATABASES["default"].setdefault("OPTIONS", {})
-    # Fail fast when the database is down, so readers get a 503 instead of waiting.
-    options.setdefault("connect_timeout", 3)
+    options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
     # Web requests are short: parallel query workers cost more to start than they save and,
     # with many requests at once, fight the app servers for cores (an author page went from
     # ~100 ms to ~13 ms at 100,000 articles). Override with PG_PARALLEL_WORKERS.
-    options.setdefault(
-        "options", f"-c max_parallel_workers_per_gather={int(os.environ.get('PG_PARALLEL_WORKERS', '0'))}"
-    )
+    server_options = [f"-c max_parallel_workers_per_gather={int(os.environ.get('PG_PARALLEL_WORKERS', '0'))}"]
+    if WEB_PROCESS and DB_STATEMENT_TIMEOUT_MS > 0:
+        server_options += [
+            f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
+            # A worker killed mid-transaction must not hold its locks until the connection dies.
+            f"-c idle_in_transaction_session_timeout={10 * DB_STATEMENT_TIMEOUT_MS}",
+        ]
+    options.setdefault("options", " ".join(server_options))
 
 # Optional read replica: anonymous public page reads go there, the rest to the primary.
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
@@ -187,14 +206,22 @@ if DATABASE_REPLICA_URL:
 
 # --- Cache: Redis when REDIS_URL is set (shared by all app servers) ----------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis answers in a millisecond on the same network; a call waiting longer is an outage.
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.25"))
+# After one Redis timeout or refusal, nothing in the process asks Redis for this long
+# (pagecache/breaker.py): a hung Redis costs one timeout, not one per cache call.
+REDIS_COOL_DOWN_SECONDS = float(os.environ.get("REDIS_COOL_DOWN_SECONDS", "5"))
 if REDIS_URL:
     CACHES = {
         "default": {
             # Django's RedisCache, answering "miss" instead of failing while Redis is down.
             "BACKEND": "pagecache.backends.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-            # Give up quickly on a dead Redis: readers wait for pages, not for timeouts.
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            # Give up quickly on a dead or hung Redis: readers wait for pages, not for timeouts.
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "newsportal"),
         }
     }
@@ -211,6 +238,9 @@ CACHES["template_fragments"] = {
 
 # Anonymous public pages are cached this long (and invalidated on every change).
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
+# While the database is unavailable, cached pages are served this long past their freshness
+# (marked X-Cache: STALE), and CDNs are told the same (stale-if-error). 0: off.
+PAGE_CACHE_STALE_IF_ERROR_SECONDS = int(os.environ.get("PAGE_CACHE_STALE_IF_ERROR_SECONDS", str(24 * 3600)))
 # How many of the hottest pages each app server process also keeps in memory (about 40 kB
 # each), trusted through a Redis pub/sub subscription (or the generation file). 0: off.
 PAGE_CACHE_LOCAL_ENTRIES = int(os.environ.get("PAGE_CACHE_LOCAL_ENTRIES", "256"))

@@ -12,5 +12,7 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsportal.settings")
+# Web requests get the short database timeouts (settings.py); commands do not.
+os.environ.setdefault("NEWSPORTAL_WEB_PROCESS", "1")
 
 application = get_wsgi_application()

@@ -35,6 +35,7 @@ from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.db import transaction
 
+from .breaker import OUTAGE_ERRORS, REDIS_BREAKER, RedisUnavailable
 from .local import LOCAL_FRAGMENTS, LOCAL_PAGES
 
 logger = logging.getLogger(__name__)
@@ -61,12 +62,36 @@ class GenerationStore:
 
     vouches_locally = False
     channel = GENERATION_KEY
+    # A CircuitBreaker (breaker.py) when the store can hang: reads skip it while it is open.
+    breaker = None
 
     def get(self):
         raise NotImplementedError
 
     def bump(self):
         raise NotImplementedError
+
+    def guarded(self, operation, function):
+        """Return function(), unless the breaker is open (then raise at once); record the outcome."""
+        if self.breaker is None:
+            return function()
+        return self.breaker.call(operation, function)
+
+    def attempted(self, operation, function):
+        """Return function() even while the breaker is open, recording the outcome.
+
+        For bumps: a skipped bump would leave pages from before an edit matching once
+        the store answers again; an editor's save may wait one timeout for it.
+        """
+        if self.breaker is None:
+            return function()
+        try:
+            result = function()
+        except OUTAGE_ERRORS as error:
+            self.breaker.failed(operation, error)
+            raise
+        self.breaker.succeeded()
+        return result
 
     def pubsub(self):
         return None
@@ -75,20 +100,29 @@ class GenerationStore:
 class RedisStore(GenerationStore):
     """The generation as one Redis key (under the cache's KEY_PREFIX), bumps published on it."""
 
+    breaker = REDIS_BREAKER
+
     def __init__(self, url, key):
         self.url = url
         self.key = self.channel = key
         self.client = self.connect()
 
-    def connect(self):
+    def connect(self, socket_timeout=None):
         import redis
 
         # Give up quickly on a dead Redis, as the cache does: readers wait for pages, not timeouts.
+        timeout = settings.REDIS_SOCKET_TIMEOUT
         return redis.Redis.from_url(
-            self.url, socket_connect_timeout=0.5, socket_timeout=2, health_check_interval=1
+            self.url,
+            socket_connect_timeout=timeout,
+            socket_timeout=socket_timeout or timeout,
+            health_check_interval=1,
         )
 
     def get(self):
+        return self.guarded("generation read", self.read)
+
+    def read(self):
         value = self.client.get(self.key)
         if value is None:  # flushed or restarted: start again somewhere no copy can be
             self.client.set(self.key, fresh_generation(), nx=True)
@@ -96,6 +130,9 @@ class RedisStore(GenerationStore):
         return int(value)
 
     def bump(self):
+        return self.attempted("generation bump", self.increment)
+
+    def increment(self):
         with self.client.pipeline(transaction=True) as pipe:
             pipe.set(self.key, fresh_generation(), nx=True)
             pipe.incr(self.key)
@@ -104,8 +141,9 @@ class RedisStore(GenerationStore):
         return generation
 
     def pubsub(self):
-        # Its own connection: a subscribed connection can do nothing else.
-        return self.connect().pubsub()
+        # Its own connection: a subscribed connection can do nothing else. It is read by the
+        # watcher's thread, never by a request, so it may wait longer.
+        return self.connect(socket_timeout=SUBSCRIBE_TIMEOUT).pubsub()
 
 
 class FileStore(GenerationStore):
@@ -162,9 +200,10 @@ class FileStore(GenerationStore):
 class FakeStore(GenerationStore):
     """An in-memory store for tests, with announcements like Redis's and outages on demand."""
 
-    def __init__(self, *, vouches_locally=False, announces=True):
+    def __init__(self, *, vouches_locally=False, announces=True, breaker=None):
         self.vouches_locally = vouches_locally
         self.announces = announces
+        self.breaker = breaker
         self.value = None
         self.is_down = False
         self.subscriptions = []
@@ -175,6 +214,9 @@ class FakeStore(GenerationStore):
             raise ConnectionError("fake store down")
 
     def get(self):
+        return self.guarded("generation read", self.read)
+
+    def read(self):
         self.check()
         self.reads += 1
         if self.value is None:
@@ -182,6 +224,9 @@ class FakeStore(GenerationStore):
         return self.value
 
     def bump(self):
+        return self.attempted("generation bump", self.increment)
+
+    def increment(self):
         self.check()
         if self.value is None:
             self.value = fresh_generation()
@@ -268,6 +313,8 @@ def read_generation(store=None):
     """Return the store's generation, or None when it cannot be read."""
     try:
         return (store or generation_store()).get()
+    except RedisUnavailable:  # the breaker is open: logged once when it opened
+        return None
     except Exception as error:  # store down: nothing cached may be trusted
         logger.warning("Page generation unavailable; serving uncached: %s", error)
         return None
@@ -297,6 +344,9 @@ class GenerationWatcher:
             return None
         if self.pid != os.getpid() or self.store is not store:  # first use in this (forked) process
             self.start(store)
+        if store.breaker is not None and store.breaker.is_open:
+            # A hung store's subscription may stay silent rather than fail: vouch for nothing.
+            return None
         return self.generation
 
     def start(self, store):
@@ -317,6 +367,10 @@ class GenerationWatcher:
 
     def listen(self, store, stopped):
         while not stopped.is_set():
+            if store.breaker is not None and store.breaker.is_open:
+                # Requests make the half-open trial (reading the generation); subscribe once it passed.
+                stopped.wait(0.2)
+                continue
             try:
                 pubsub = store.pubsub()
                 if pubsub is None:
@@ -328,7 +382,13 @@ class GenerationWatcher:
                         message = pubsub.get_message(timeout=1.0)
                         if message is not None and message["type"] == "message":
                             self.vouch(store, stopped, store.get())
-            except Exception:  # store gone: stop trusting memory, retry
+            except Exception as error:  # store gone: stop trusting memory, retry
+                if (
+                    store.breaker is not None
+                    and isinstance(error, OUTAGE_ERRORS)
+                    and not isinstance(error, RedisUnavailable)
+                ):
+                    store.breaker.failed("subscription", error)
                 self.vouch(store, stopped, None)
                 forget_local_copies()
                 stopped.wait(1)

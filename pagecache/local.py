@@ -19,8 +19,10 @@ class LocalCopies:
     Values are kept pickled, so every reader gets its own copy to change.
     """
 
-    def __init__(self, capacity):
+    def __init__(self, capacity, stale_seconds=lambda: 0):
         self.capacity = capacity
+        # Expired copies are kept this much longer, for stale() only (stale-if-error).
+        self.stale_seconds = stale_seconds
         self.entries = OrderedDict()
         self.lock = threading.Lock()
 
@@ -33,9 +35,18 @@ class LocalCopies:
             if entry is None:
                 return None
             if entry[0] != generation or time.time() >= entry[1]:
-                del self.entries[key]
+                if entry[0] != generation or time.time() >= entry[1] + self.stale_seconds():
+                    del self.entries[key]
                 return None
             self.entries.move_to_end(key)
+        return pickle.loads(entry[2])
+
+    def stale(self, key, generation):
+        """Return the copy for this generation even if it expired, up to stale_seconds later."""
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or entry[0] != generation or time.time() >= entry[1] + self.stale_seconds():
+                return None
         return pickle.loads(entry[2])
 
     def put(self, key, generation, expires, value):
@@ -53,6 +64,8 @@ class LocalCopies:
             self.entries.clear()
 
 
-LOCAL_PAGES = LocalCopies(lambda: settings.PAGE_CACHE_LOCAL_ENTRIES)
+LOCAL_PAGES = LocalCopies(
+    lambda: settings.PAGE_CACHE_LOCAL_ENTRIES, lambda: settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS
+)
 # Fragments are small (an article card, a section tree, four related links): room for many more.
 LOCAL_FRAGMENTS = LocalCopies(lambda: 16 * settings.PAGE_CACHE_LOCAL_ENTRIES)

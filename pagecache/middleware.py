@@ -22,8 +22,26 @@ CACHED_STATUSES = {200, 301, 410}
 
 def cache_control_header():
     seconds = settings.PAGE_CACHE_SECONDS
-    # Browsers revalidate every time (news changes); a CDN may keep the page briefly.
-    return f"public, max-age=0, s-maxage={seconds}, stale-while-revalidate={seconds}"
+    # Browsers revalidate every time (news changes); a CDN may keep the page briefly, and
+    # serve it while the site answers errors, as the site does itself (serve_stale()).
+    header = f"public, max-age=0, s-maxage={seconds}, stale-while-revalidate={seconds}"
+    if settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS > 0:
+        header += f", stale-if-error={settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS}"
+    return header
+
+
+def is_stale_usable(entry, generation):
+    """Return True if a shared-cache entry may stand in for a page that cannot be rendered.
+
+    Only a copy of the current generation: nothing was published, changed or taken
+    down since it was rendered, so serving it reveals nothing readers could no
+    longer see; it merely expired (by time, or at a scheduled publication).
+    """
+    return (
+        entry is not None
+        and entry[0] == generation
+        and time.time() < entry[1] + settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS
+    )
 
 
 class PublicPageCacheMiddleware:
@@ -62,11 +80,15 @@ class PublicPageCacheMiddleware:
             response["X-Cache"] = "HIT"
             return response
         response = self.get_response(request)
+        if getattr(response, "database_unavailable", False):
+            return self.serve_stale(key, generation, local, entry) or response
         if self.is_cacheable_response(response):
             self.prepare(response)
             expires = self.expiry(request)
             try:
-                cache.set(key, (generation, expires, response), settings.PAGE_CACHE_SECONDS)
+                # Kept past its freshness, for serve_stale() while the database is down.
+                timeout = settings.PAGE_CACHE_SECONDS + settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS
+                cache.set(key, (generation, expires, response), timeout)
             except Exception:
                 logger.warning("Could not store page in cache", exc_info=True)
             if local:
@@ -75,6 +97,19 @@ class PublicPageCacheMiddleware:
         else:
             self.mark_private(response)
         return response
+
+    @staticmethod
+    def serve_stale(key, generation, local, entry):
+        """Return the expired copy of a page the database cannot render now, or None (stale-if-error)."""
+        stale = LOCAL_PAGES.stale(key, generation) if local else None
+        if stale is None and is_stale_usable(entry, generation):
+            stale = entry[2]
+        if stale is None:
+            return None
+        stale["X-Cache"] = "STALE"
+        # Not fresh: a CDN must not keep it as if it were.
+        stale["Cache-Control"] = "no-cache"
+        return stale
 
     @staticmethod
     def expiry(request):

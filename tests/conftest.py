@@ -23,6 +23,20 @@ def _clear_cache():
     clear_caches()
 
 
+@pytest.fixture(autouse=True)
+def _closed_breakers():
+    # Each process keeps one breaker for Redis and one for the database: an outage a test
+    # simulates must not make the next test skip them.
+    from newsportal.middleware import DATABASE_BREAKER
+    from pagecache.breaker import REDIS_BREAKER
+
+    DATABASE_BREAKER.reset()
+    REDIS_BREAKER.reset()
+    yield
+    DATABASE_BREAKER.reset()
+    REDIS_BREAKER.reset()
+
+
 @pytest.fixture
 def editor():
     from .factories import make_user

@@ -1,0 +1,268 @@
+"""Faults that hang rather than fail, in a real gunicorn: Redis and PostgreSQL that accept and never answer.
+
+A refused connection fails at once; a hung server makes every call wait for its
+timeout. The site must notice once, stop asking for a while (a circuit breaker
+per process) and answer readers at normal speed: uncached pages while Redis
+hangs; 503, or the copy the page cache still holds, while the database does.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from .servers import ROOT, free_port, get, start_gunicorn, stop, wait_until
+from .test_outage_live import PG_BIN, Cluster, start_redis
+
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        PG_BIN is None or not shutil.which("redis-server"),
+        reason="needs PostgreSQL server binaries and redis-server",
+    ),
+]
+
+PAGE_CACHE_SECONDS = 2
+
+
+class HangingProxy:
+    """A TCP server on 127.0.0.1 that forwards to a real server, or accepts and never answers.
+
+    hang(): connections open and new ones are accepted, but nothing is forwarded, as
+    with a server that stopped (swapping, SIGSTOP, a wedged event loop). resume():
+    those connections are closed, as after a restart, and new ones are forwarded.
+    """
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.hanging = threading.Event()
+        self.lock = threading.Lock()
+        self.sockets = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.sockets.append(client)
+            if self.hanging.is_set():
+                continue  # held open, never read from nor answered
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            with self.lock:
+                self.sockets.append(upstream)
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self.relay, args=(source, sink), daemon=True).start()
+
+    def relay(self, source, sink):
+        try:
+            while data := source.recv(65536):
+                if self.hanging.is_set():
+                    continue  # swallowed: the other side waits for ever
+                sink.sendall(data)
+        except OSError:
+            pass
+
+    def hang(self):
+        self.hanging.set()
+
+    def resume(self):
+        with self.lock:
+            sockets, self.sockets = self.sockets, []
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+        self.hanging.clear()
+
+    def close(self):
+        self.listener.close()
+        self.resume()
+
+
+@pytest.fixture(scope="module")
+def site():
+    base = Path(tempfile.mkdtemp(prefix="newsportal-resilience-"))
+    os.chmod(base, 0o755)
+    cluster = Cluster(base / "pg")
+    cluster.init()
+    cluster.start()
+    redis_port = free_port()
+    redis_server = start_redis(redis_port)
+    proxy = HangingProxy(redis_port)
+    env = {
+        "PATH": os.environ["PATH"],
+        "DATABASE_URL": cluster.url,
+        "REDIS_URL": f"redis://127.0.0.1:{proxy.port}/0",
+        "SECRET_KEY": "resilience-test-secret-key-0123456789-abcdefghijklmnop",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "HTTPS": "0",
+        "PORT": str(free_port()),
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+        "VAR_DIR": str(base / "var"),
+        "NEWSPORTAL_ENV_FILE": "",
+        "PAGE_CACHE_SECONDS": str(PAGE_CACHE_SECONDS),
+        # Short cool-downs, so the tests see half-open retries within their deadlines.
+        "REDIS_COOL_DOWN_SECONDS": "1",
+        "DB_COOL_DOWN_SECONDS": "1",
+        "DB_STATEMENT_TIMEOUT_MS": "1000",
+        "LOG_LEVEL": "WARNING",
+    }
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*manage, "load_demo", "--force", "-v", "0"], cwd=ROOT, env=env, check=True)
+    log = open(base / "gunicorn.log", "wb")
+    server = start_gunicorn(env, log=log)
+    url = f"http://127.0.0.1:{env['PORT']}"
+    home = get(url + "/")[2]
+    articles = sorted(set(re.findall(r'href="(/[\w-]+/\d{4}/\d{2}/\d{2}/[\w-]+/)"', home)))
+    assert len(articles) >= 5, articles
+    yield {"url": url, "cluster": cluster, "proxy": proxy, "articles": articles, "log": base / "gunicorn.log"}
+    stop(server)
+    log.close()
+    proxy.close()
+    redis_server.kill()
+    try:
+        cluster.stop()
+    except subprocess.CalledProcessError:
+        pass
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def timed_get(url):
+    started = time.monotonic()
+    status, headers, body = get(url)
+    return time.monotonic() - started, status, headers, body
+
+
+def is_hit(url):
+    status, headers, _ = get(url)
+    return status == 200 and headers.get("X-Cache") == "HIT"
+
+
+def test_a_hung_redis_costs_one_timeout_then_pages_answer_at_normal_speed(site):
+    url, proxy = site["url"], site["proxy"]
+    pages = ["/", "/internasional/", "/halaman/tentang-kami/", *site["articles"][:2]]
+    for page in pages:
+        wait_until(lambda page=page: get(url + page) and is_hit(url + page), message=f"{page} cached")
+    proxy.hang()
+    try:
+        first = timed_get(url + "/olahraga/")
+        assert first[1] == 200
+        # Past several cool-downs (1 s here), so half-open retries are among the timed requests.
+        timings = []
+        deadline = time.monotonic() + 3.5
+        while time.monotonic() < deadline:
+            for page in pages:
+                elapsed, status, headers, _ = timed_get(url + page)
+                assert status == 200, page
+                timings.append(elapsed)
+        print("hung Redis: first", round(first[0], 3), "then at most", round(max(timings), 3), len(timings))
+        assert max(timings) < 1.0, sorted(timings)[-5:]
+        assert len(timings) >= 10
+    finally:
+        proxy.resume()
+    # With a real Redis answering again, the cache is used again.
+    wait_until(lambda: get(url + "/") and is_hit(url + "/"), seconds=10, message="pages cached again")
+
+
+def postgres_processes(cluster):
+    postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:
+            children.append(int(stat.parent.name))
+    return [postmaster, *children]
+
+
+def test_a_hung_database_gives_503_within_seconds_and_cached_pages_still_answer(site):
+    url, cluster = site["url"], site["cluster"]
+    cached, uncached = "/nasional/", site["articles"][3:5]
+    wait_until(lambda: get(url + cached) and is_hit(url + cached), message="a page cached")
+    processes = postgres_processes(cluster)
+    for pid in processes:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        elapsed, status, headers, _ = timed_get(url + uncached[0])
+        assert status == 503 and headers["Retry-After"] == "30", status
+        # Held by the watchdog (DB_HUNG_SECONDS = 2 s here) and the connect timeout (2 s).
+        assert elapsed < 6, elapsed
+        timings = []
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            elapsed, status, headers, _ = timed_get(url + uncached[1])
+            assert status == 503
+            timings.append(elapsed)
+            elapsed, status, headers, _ = timed_get(url + cached)
+            assert status == 200 and headers["X-Cache"] in {"HIT", "STALE"}, (status, headers.get("X-Cache"))
+            timings.append(elapsed)
+        # While the breaker is open the answer is immediate; a half-open retry waits a connect timeout.
+        assert max(timings) < 3, sorted(timings)[-5:]
+        assert sorted(timings)[len(timings) // 2] < 0.5, sorted(timings)
+        print("hung database, seconds per request:", [round(t, 3) for t in timings])
+    finally:
+        for pid in processes:
+            os.kill(pid, signal.SIGCONT)
+    wait_until(lambda: get(url + uncached[1])[0] == 200, seconds=15, message="the database back")
+
+
+def test_cached_pages_outlive_their_freshness_while_the_database_is_down(site):
+    url, cluster = site["url"], site["cluster"]
+    # A section page: it queries the database every time it is rendered.
+    cached, uncached = "/ekonomi/", "/teknologi/"
+    wait_until(lambda: get(url + cached) and is_hit(url + cached), message="a page cached")
+    status, headers, _ = get(url + cached)
+    assert f"stale-if-error={24 * 3600}" in headers["Cache-Control"]
+    cluster.stop()
+    try:
+        # Past PAGE_CACHE_SECONDS the copy is stale; it is still served, and says so.
+        status, headers, body = wait_until(
+            lambda: (response := get(url + cached)) and response[1].get("X-Cache") == "STALE" and response,
+            seconds=3 * PAGE_CACHE_SECONDS + 5,
+            message="the stale copy",
+        )
+        assert status == 200 and "</html>" in body
+        assert headers["Cache-Control"] == "no-cache"
+        stale_since = time.monotonic()
+        while time.monotonic() < stale_since + 2 * PAGE_CACHE_SECONDS:  # and keeps being served
+            status, headers, _ = get(url + cached)
+            assert (status, headers.get("X-Cache")) == (200, "STALE")
+        status, headers, _ = get(url + uncached)
+        assert status == 503 and headers.get("X-Cache") is None
+    finally:
+        cluster.start()
+    # Back: a fresh render, never the stale copy, once the database answers.
+    status, headers, _ = wait_until(
+        lambda: (
+            (response := get(url + cached))
+            and response[0] == 200
+            and response[1].get("X-Cache") != "STALE"
+            and response
+        ),
+        seconds=15,
+        message="fresh pages again",
+    )
+    assert headers["X-Cache"] in {"MISS", "HIT"}
+    assert get(url + uncached)[0] == 200
