@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from pagecache import cached_fragment
+from pagecache import cached_fragment, query_parameters
 
 from .forms import ArticleIndexForm, SearchForm
 from .models import Article, ArticleOldSlug, Author, Page, published_q
@@ -30,6 +30,7 @@ SECTION_BLOCK_COUNT = 4
 BREAKING_COUNT = 3
 
 
+@query_parameters("page")
 class PublishedListMixin:
     """List published articles, newest first, loaded for cards; querysets are built per request."""
 
@@ -242,6 +243,7 @@ class PageDetailView(DetailView):
     model = Page
 
 
+@query_parameters("q", "section", "from", "to", "page")
 class SearchView(ListView):
     """/cari/?q=...&section=...&from=YYYY-MM-DD&to=YYYY-MM-DD: ranked, highlighted, published only."""
 
@@ -285,6 +287,7 @@ class SearchView(ListView):
         return context
 
 
+@query_parameters("date", "section", "page")
 class ArticleIndexView(ListView):
     """/indeks/?date=YYYY-MM-DD&section=slug: every published article of one day, Jakarta time."""
 

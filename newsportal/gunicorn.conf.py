@@ -28,6 +28,9 @@ preload_app = True
 
 # Behind a proxy: trust X-Forwarded-* only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Django alone decides the scheme (SECURE_PROXY_SSL_HEADER, only with HTTPS on). gunicorn's
+# default would also take X-Forwarded-Ssl/-Protocol from 127.0.0.1: every client of `make serve`.
+secure_scheme_headers = {}
 
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"

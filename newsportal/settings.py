@@ -241,6 +241,10 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
 # While the database is unavailable, cached pages are served this long past their freshness
 # (marked X-Cache: STALE), and CDNs are told the same (stale-if-error). 0: off.
 PAGE_CACHE_STALE_IF_ERROR_SECONDS = int(os.environ.get("PAGE_CACHE_STALE_IF_ERROR_SECONDS", str(24 * 3600)))
+# Query parameters every page keeps in its cache key besides those its view reads (others are
+# dropped or redirected away, pagecache/keys.py). Empty in production; make bench sets one it
+# changes on every request, so those requests miss the cache.
+PAGE_CACHE_KEY_PARAMETERS = env_list("PAGE_CACHE_KEY_PARAMETERS")
 # How many of the hottest pages each app server process also keeps in memory (about 40 kB
 # each), trusted through a Redis pub/sub subscription (or the generation file). 0: off.
 PAGE_CACHE_LOCAL_ENTRIES = int(os.environ.get("PAGE_CACHE_LOCAL_ENTRIES", "256"))
@@ -361,10 +365,16 @@ DJANGO_PROSE_EDITOR_EXTENSIONS = [
 # --- Security: HTTPS behind a proxy in production ------------------------------
 # HTTPS=0 lets `make serve` run on plain http://127.0.0.1 for local trials.
 HTTPS = env_bool("HTTPS", default=not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The TLS proxy in front says https with X-Forwarded-Proto (it must set or strip it). With
+# HTTPS off nothing in front speaks TLS, so a reader's claim is never true: not trusted at all.
+# gunicorn.conf.py leaves the scheme to this one setting.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = HTTPS
+# Database sessions with signed keys: a made-up sessionid is refused without a query, and
+# readers sending one still get cached pages (newsportal/sessions.py).
+SESSION_ENGINE = "newsportal.sessions"
 CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000" if HTTPS else "0"))

@@ -7,6 +7,7 @@ from django.views.static import serve
 
 from articles.sitemaps import SITEMAPS
 from articles.views import read_beacon
+from pagecache import query_parameters
 
 from . import views
 
@@ -24,15 +25,16 @@ urlpatterns = [
         name="sitemap-index",
     ),
     # The Google News sitemap has its own template (news: elements); it is also listed in the index.
+    # Sitemaps split into pages read ?p=; the page cache keeps no other parameter (pagecache.keys).
     path(
         "sitemap-news.xml",
-        sitemap_views.sitemap,
+        query_parameters("p")(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS, "section": "news", "template_name": "sitemaps/news.xml"},
         name="sitemap-news",
     ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        query_parameters("p")(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),

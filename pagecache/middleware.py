@@ -6,10 +6,20 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils.http import http_date
+from django.http import HttpResponsePermanentRedirect
+from django.utils.http import escape_leading_slashes, http_date
 
 from .expiry import seconds_until_stale
 from .generation import current_reading
+from .keys import (
+    accepts_gzip,
+    canonical_query,
+    forget_reader_cookies,
+    has_session,
+    set_query,
+    split_query,
+    view_query_parameters,
+)
 from .local import LOCAL_PAGES
 
 logger = logging.getLogger(__name__)
@@ -60,6 +70,8 @@ class PublicPageCacheMiddleware:
         if not self.is_cacheable_request(request):
             response = self.get_response(request)
             self.mark_private(response)
+            return response
+        if (response := self.normalise(request)) is not None:
             return response
         generation, local = current_reading(request)
         if generation is None:  # nothing cached can be trusted, and nothing stored would be found
@@ -121,15 +133,45 @@ class PublicPageCacheMiddleware:
         return (
             settings.PAGE_CACHE_SECONDS > 0
             and request.method in ("GET", "HEAD")
-            and settings.SESSION_COOKIE_NAME not in request.COOKIES
             and not request.path.startswith(UNCACHED_PREFIXES)
+            and not has_session(request)
         )
+
+    def normalise(self, request):
+        """Bring an anonymous request to the form its copy is kept under; return a response if it needs one.
+
+        Only what the key holds may reach the view: the query parameters it
+        reads (tracking ones are dropped, any other is answered with a 301 to
+        the address without it), and "gzip" or "identity" for GZipMiddleware.
+        """
+        forget_reader_cookies(request)
+        encoding = "gzip" if accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")) else "identity"
+        request.META["HTTP_ACCEPT_ENCODING"] = encoding
+        if not request.META.get("QUERY_STRING"):
+            return None
+        allowed = view_query_parameters(request)
+        if allowed is None:  # no view here: a 404 or a slash redirect, never stored under its query
+            response = self.get_response(request)
+            self.mark_private(response)
+            return response
+        query, unknown = split_query(request.META["QUERY_STRING"], allowed)
+        if unknown:
+            response = HttpResponsePermanentRedirect(
+                escape_leading_slashes(request.path) + (f"?{query}" if query else "")
+            )
+            response["Cache-Control"] = cache_control_header()
+            return response
+        set_query(request, query)
+        return None
 
     @staticmethod
     def key_for(request):
-        encoding = "gzip" if "gzip" in request.headers.get("Accept-Encoding", "") else "identity"
-        digest = hashlib.sha256(request.get_full_path().encode("utf-8", "surrogatepass")).hexdigest()
-        return f"page:{request.method}:{encoding}:{request.get_host()}:{digest}"
+        """Return the key of a normalised request's copy (see normalise and pagecache.keys)."""
+        encoding = request.META["HTTP_ACCEPT_ENCODING"]
+        query = canonical_query(request)
+        address = f"{request.path}?{query}" if query else request.path
+        digest = hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest()
+        return f"page:{request.method}:{request.scheme}:{encoding}:{request.get_host()}:{digest}"
 
     @staticmethod
     def is_cacheable_response(response):

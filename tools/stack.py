@@ -40,6 +40,8 @@ class Stack:
             "DEBUG": "0",
             "PORT": str(self.port),
             "GUNICORN_ACCESS_LOG": "/dev/null",
+            # make bench's cold runs send a new ?_bench= each time, to miss the page cache.
+            "PAGE_CACHE_KEY_PARAMETERS": "_bench",
             # A developer's .env never reaches the benchmark stack.
             "NEWSPORTAL_ENV_FILE": "",
             **extra,
