@@ -184,7 +184,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         options["pool"] = {
             "min_size": pool_size,
             "max_size": pool_size,
-            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "3")),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "1")),
+            # Give up a failing reconnection soon: the next request starts a fresh one, so
+            # the site is back within seconds of the database, however long it was away.
+            "reconnect_timeout": 10,
         }
 
 # Optional read replica: anonymous public page reads go there, the rest to the primary.
