@@ -41,9 +41,9 @@ preload_app = False
 # Each server its own control socket (gunicornc), next to its port: gunicorn's default,
 # $HOME/.gunicorn/gunicorn.ctl, is shared by every server started from one checkout, and
 # stopping one deleted the other's. A too long path for a Unix socket goes to the temp dir.
-_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# (gunicorn runs from the checkout, where newsportal.wsgi is importable.)
 _name = f"gunicorn-{bind.replace(':', '-')}.ctl"
-control_socket = os.path.join(os.environ.get("VAR_DIR", os.path.join(_root, "var")), _name)
+control_socket = os.path.join(os.path.abspath(os.environ.get("VAR_DIR", "var")), _name)
 if len(control_socket) > 100:
     control_socket = os.path.join(tempfile.gettempdir(), f"newsportal-{os.getuid()}-{_name}")
 
