@@ -2,29 +2,50 @@
 
 import multiprocessing
 import os
+import tempfile
 
 wsgi_app = "newsportal.wsgi:application"
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 
-# gthread workers keep HTTP keep-alive connections from the load balancer open without
-# tying up a process each. One thread per process by default: rendering is CPU-bound, and
-# threads only fight over the GIL (measured with make bench on 2 cores: uncached article
-# pages went from ~55 to ~250 requests/s going from 4 threads to 1). Raise GUNICORN_THREADS
-# only if workers wait on slow I/O.
-worker_class = "gthread"
+# gevent workers (newsportal/workers.py): each connection is a greenlet, so clients that
+# send slowly, or requests waiting on a stalled database, never hold the worker others need;
+# the worker reads every request whole, with deadlines, before Django sees it (issue 11:
+# 30 slow-header sockets took every gthread worker). Rendering stays one request at a time
+# per process, as with gthread's single thread: WEB_CONCURRENCY processes use the cores.
+worker_class = "newsportal.workers.ReadTimeoutGeventWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Connections (greenlets) per worker; idle keep-alive and slow clients cost only memory.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
+# Seconds a kept-alive connection may wait for its next request, and a request's headers
+# may take in all; a single read from the client waits at most GUNICORN_READ_TIMEOUT.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 
-# A stuck request is killed rather than holding a worker forever; workers are
-# recycled now and then so a slow leak can never take the site down.
+# Every greenlet would hold a database connection of its own: a small pool per process
+# (psycopg_pool, settings.DB_POOL_SIZE) keeps PostgreSQL's connections at
+# WEB_CONCURRENCY x DB_POOL_SIZE per server, whatever the number of clients.
+os.environ.setdefault("DB_POOL_SIZE", "4")
+
+# A worker whose event loop stops turning (a CPU-bound or non-cooperative call) for this
+# long is killed and replaced. It does not bound a request that waits: the database's
+# statement timeout and the read deadlines above do. Workers are recycled now and then
+# so a slow leak can never take the site down.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 max_requests = 5000
 max_requests_jitter = 500
 
-# Import the app once in the master so workers fork with it loaded.
-preload_app = True
+# Not preloaded: the app must be imported after gevent has patched the worker, or Django's
+# per-thread database connections would be shared by every greenlet of a process.
+preload_app = False
+
+# Each server its own control socket (gunicornc), next to its port: gunicorn's default,
+# $HOME/.gunicorn/gunicorn.ctl, is shared by every server started from one checkout, and
+# stopping one deleted the other's. A too long path for a Unix socket goes to the temp dir.
+# (gunicorn runs from the checkout, where newsportal.wsgi is importable.)
+_name = f"gunicorn-{bind.replace(':', '-')}.ctl"
+control_socket = os.path.join(os.path.abspath(os.environ.get("VAR_DIR", "var")), _name)
+if len(control_socket) > 100:
+    control_socket = os.path.join(tempfile.gettempdir(), f"newsportal-{os.getuid()}-{_name}")
 
 # Behind a proxy: trust X-Forwarded-* only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

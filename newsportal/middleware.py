@@ -2,14 +2,16 @@
 
 import logging
 import os
+import re
 import socket
 import threading
 import time
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, connections
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.template.loader import render_to_string
+from django.utils.http import parse_http_date_safe
 
 from pagecache.breaker import CircuitBreaker
 
@@ -222,3 +224,53 @@ class QueryCountHeaderMiddleware:
             response = self.get_response(request)
         response["X-Query-Count"] = str(count)
         return response
+
+
+ALLOWED_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+HOST_PATTERN = re.compile(r"(?P<name>[a-z0-9.-]+|\[[a-f0-9:.]+\])(?::(?P<port>\d{1,5}))?")
+
+
+class RequestSanityMiddleware:
+    """Turn away what no page of this site answers, before anything reflects or caches it (issue 11).
+
+    - methods other than GET, HEAD, POST and OPTIONS (TRACE would echo the request): 405;
+    - a Host that is malformed or has a port outside 1-65535: 400; one spelt in capitals or
+      with the root's trailing dot (``LOCALHOST``, ``localhost.``) is spelt canonically first,
+      so links, feeds, robots.txt and cache keys only ever see one spelling
+      (ALLOWED_HOSTS still decides which names are served);
+    - an If-Modified-Since in the future is ignored (RFC 9110, 13.1.3), not answered with 304.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ALLOWED_METHODS:
+            response = HttpResponseNotAllowed(ALLOWED_METHODS)
+            response["Cache-Control"] = "no-store"
+            return response
+        host = request.META.get("HTTP_HOST")
+        if host is not None:
+            canonical = canonical_host(host)
+            if canonical is None:
+                return HttpResponseBadRequest("Bad Request: invalid Host header.", content_type="text/plain")
+            request.META["HTTP_HOST"] = canonical
+        since = request.META.get("HTTP_IF_MODIFIED_SINCE")
+        if since is not None:
+            moment = parse_http_date_safe(since)
+            if moment is None or moment > time.time():
+                del request.META["HTTP_IF_MODIFIED_SINCE"]
+        return self.get_response(request)
+
+
+def canonical_host(value: str) -> str | None:
+    """Return the Host header as lower case without a trailing dot, or None if it is malformed."""
+    match = HOST_PATTERN.fullmatch(value.strip().lower())
+    if match is None:
+        return None
+    name, port = match["name"], match["port"]
+    if not name.startswith("["):
+        name = name.removesuffix(".")
+    if not name or (port is not None and not 0 < int(port) < 65536):
+        return None
+    return f"{name}:{port}" if port is not None else name

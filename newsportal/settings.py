@@ -108,6 +108,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: one spelling of the Host, no TRACE, no If-Modified-Since from the future.
+    "newsportal.middleware.RequestSanityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside the page cache, so cached pages get the policy too.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -193,6 +195,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             f"-c idle_in_transaction_session_timeout={10 * DB_STATEMENT_TIMEOUT_MS}",
         ]
     options.setdefault("options", " ".join(server_options))
+    # gevent workers (make serve) run many requests per process at once, each on its own
+    # connection: a pool per process bounds them (DB_POOL_SIZE; gunicorn.conf.py sets 4), and a
+    # request that finds every connection busy for DB_POOL_TIMEOUT seconds gets the 503 page.
+    if pool_size := int(os.environ.get("DB_POOL_SIZE") or 0):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections instead
+        options["pool"] = {
+            "min_size": pool_size,
+            "max_size": pool_size,
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "1")),
+            # Give up a failing reconnection soon: the next request starts a fresh one, so
+            # the site is back within seconds of the database, however long it was away.
+            "reconnect_timeout": 10,
+        }
 
 # Optional read replica: anonymous public page reads go there, the rest to the primary.
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
