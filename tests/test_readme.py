@@ -6,6 +6,7 @@ shares this checkout's .venv (the Makefile's stamps are copied with their times,
 commands must work on what `make run` leaves behind, the .env it writes.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -114,6 +115,7 @@ def fresh_checkout(target):
 def wait_for(url, server, deadline):
     while time.monotonic() < deadline:
         if server.poll() is not None:
+            server.stdout.seek(0)  # the log file: show what make printed from the start
             pytest.fail(f"make run exited with {server.returncode}:\n{server.stdout.read()}")
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
@@ -157,7 +159,8 @@ def test_readme_commands_work_as_written_after_make_run(tmp_path):
         # The site still answers after a restore under it.
         assert wait_for(f"http://127.0.0.1:{port}/", server, time.monotonic() + 30) == 200
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # make may have exited with its whole group
+            os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -41,6 +41,8 @@ def case_id(case):
 @pytest.fixture(params=[0, 60], ids=["uncached", "cached"])
 def page_cache(request, settings):
     settings.PAGE_CACHE_SECONDS = request.param
+    # "fresh" makes a new cache key (unknown parameters are otherwise redirected away).
+    settings.PAGE_CACHE_KEY_PARAMETERS = ["fresh"]
     return request.param
 
 
