@@ -220,6 +220,12 @@ PAGE_CACHE_GENERATION_FILE = Path(
     os.environ.get("PAGE_CACHE_GENERATION_FILE", VAR_DIR / "page-cache-generation")
 )
 
+# --- Login: staff sign in through the admin; there is no /accounts/ site ----------
+# After a login whose `next` is missing or unsafe (//evil.example), Django goes to
+# LOGIN_REDIRECT_URL: the admin index, not the default /accounts/profile/ (a 404).
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
+
 # --- Auth: login attempts throttled per account and per IP (django-axes) ---------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
