@@ -105,6 +105,8 @@ INSTALLED_APPS = [
     # The public page cache (no models): middleware, fragments, shared invalidation.
     "pagecache",
     "articles",
+    # Operator tools (no models): backup and restore.
+    "operations",
 ]
 
 MIDDLEWARE = [
