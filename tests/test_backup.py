@@ -205,7 +205,11 @@ def test_a_damaged_database_backup_changes_nothing_and_says_why(tmp_path, site, 
     with pytest.raises(CommandError) as raised:
         call_command("restore", str(backup), yes=True, stderr=io.StringIO())
     message = str(raised.value)
-    assert database_file(backup).name in message and "nothing was restored" in message
+    # Checked before anything is touched; or, a dump damaged only in its SQL text (no manifest
+    # to catch it), by the restore itself, in one transaction that is rolled back.
+    assert (database_file(backup).name in message and "nothing was restored" in message) or (
+        not with_manifest and "rolled back; the database and media are as they were" in message
+    )
     if not with_manifest and connection.vendor == "postgresql":
         # pg_restore's own words (or how it crashed: damaged dumps can make it segfault).
         assert "pg_restore: error:" in message or "pg_restore crashed (SIG" in message
