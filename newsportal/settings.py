@@ -105,6 +105,8 @@ INSTALLED_APPS = [
     # The public page cache (no models): middleware, fragments, shared invalidation.
     "pagecache",
     "articles",
+    # Operator tools (no models): backup and restore.
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -268,6 +270,12 @@ PAGE_CACHE_LOCAL_ENTRIES = int(os.environ.get("PAGE_CACHE_LOCAL_ENTRIES", "256")
 PAGE_CACHE_GENERATION_FILE = Path(
     os.environ.get("PAGE_CACHE_GENERATION_FILE", VAR_DIR / "page-cache-generation")
 )
+
+# --- Login: staff sign in through the admin; there is no /accounts/ site ----------
+# After a login whose `next` is missing or unsafe (//evil.example), Django goes to
+# LOGIN_REDIRECT_URL: the admin index, not the default /accounts/profile/ (a 404).
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- Client address: behind PROXY_COUNT reverse proxies, each appending the address it saw to
 # X-Forwarded-For (nginx's $proxy_add_x_forwarded_for), the client is the PROXY_COUNT-th entry from

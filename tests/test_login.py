@@ -153,3 +153,23 @@ def test_the_editor_in_chief_sees_recent_lockouts_and_can_unlock(client):
 
 def test_an_editor_cannot_see_login_attempts(editor_client):
     assert editor_client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 403
+
+
+@pytest.mark.parametrize("next_url", ["//evil.example", "https://evil.example/", "/\\evil.example", None])
+def test_login_with_an_unsafe_or_no_next_lands_on_the_admin_index(client, next_url):
+    make_user(username="redaktur", password="kata-sandi-benar-123")
+    data = {"username": "redaktur", "password": "kata-sandi-benar-123"}
+    if next_url is not None:
+        data["next"] = next_url
+    response = client.post(LOGIN, data, REMOTE_ADDR="203.0.113.5")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_login_with_a_safe_next_goes_there(client):
+    make_user(username="redaktur", password="kata-sandi-benar-123")
+    changelist = reverse("admin:articles_article_changelist")
+    data = {"username": "redaktur", "password": "kata-sandi-benar-123", "next": changelist}
+    response = client.post(LOGIN, data, REMOTE_ADDR="203.0.113.5")
+    assert response["Location"] == changelist

@@ -10,6 +10,9 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from taggit.models import Tag
 
 from articles.models import Article
@@ -23,6 +26,7 @@ from articles.search import (
     positive_query,
     search_articles,
     sync_search_config,
+    websearch_query,
 )
 
 from .factories import make_article, make_section
@@ -361,3 +365,98 @@ def test_search_page_on_postgres_finds_stemmed_words(client):
     make_article(headline="Kota itu diserang semalam", body="<p>x</p>")
     content = client.get("/cari/", {"q": "serangan"}).content.decode()
     assert "<mark>diserang</mark>" in content
+
+
+# --- Hostile search syntax: every query gives a page, on the site and in the admin ------------
+
+DEEP_NEGATIONS = [
+    "-" * 33,
+    "- " * 40,
+    "OR " + "-" * 33,
+    "-" * 40 + "banjir",
+    "banjir " + "-" * 40 + "melanda",
+    "banjir OR " + "- " * 40,
+    "(-" * 40 + "banjir",
+    "banjir(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-a",
+    '-"' * 40 + "banjir",
+    "!-" * 40 + "banjir",
+    "OR - OR - OR - " * 10,
+]
+CHANGELIST = "/admin/articles/article/"
+
+
+@pytest.mark.parametrize("query", DEEP_NEGATIONS)
+def test_deep_negation_gives_a_page_on_the_site_and_in_the_admin(client, editor_client, query):
+    make_article(headline="Banjir melanda")
+    assert client.get("/cari/", {"q": query}).status_code == 200
+    assert editor_client.get(CHANGELIST, {"q": query}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("banjir -melanda", ["Banjir surut"]),
+        ('"banjir melanda"', ["Banjir melanda"]),
+        ("melanda OR surut", ["Banjir surut", "Banjir melanda"]),
+        ("---melanda banjir", ["Banjir surut"]),  # a run of dashes is one exclusion
+        ("banjir - melanda", ["Banjir melanda"]),  # a lone dash excludes nothing
+        ("OR banjir OR OR", ["Banjir surut", "Banjir melanda"]),  # an OR without operands is dropped
+    ],
+)
+def test_search_syntax_keeps_its_meaning(client, editor_client, query, expected):
+    make_article(headline="Banjir melanda", published_at=timezone.now() - timedelta(hours=2))
+    make_article(headline="Banjir surut", published_at=timezone.now() - timedelta(hours=1))
+    make_article(headline="Harga cabai")
+    assert found(client, query) == expected
+    if connection.vendor != "postgresql":
+        return  # The admin's SQLite search is a plain "contains" over the whole query.
+    admin_list = editor_client.get(CHANGELIST, {"q": query}).content.decode()
+    for headline in ["Banjir melanda", "Banjir surut", "Harga cabai"]:
+        assert (headline in admin_list) == (headline in expected), headline
+
+
+@postgres_only
+def test_websearch_query_keeps_postgres_meaning_for_normal_queries():
+    normal = [
+        "qatar",
+        '"perjanjian pertahanan" qatar OR doha -israel -"jalur gaza"',
+        "covid-19 e-ktp",
+        "banjir OR -jakarta",
+        "a OR b c -d OR e",
+    ]
+    with connection.cursor() as cursor:
+        for query in normal:
+            cursor.execute(
+                "SELECT websearch_to_tsquery('indonesian', %s)::text, "
+                "websearch_to_tsquery('indonesian', %s)::text",
+                [query, websearch_query(query)],
+            )
+            original, rewritten = cursor.fetchone()
+            assert rewritten == original, query
+
+
+SEARCH_WORDS = st.one_of(
+    st.sampled_from(['"', " ", "OR", "or", "banjir", "melanda"]),
+    st.sampled_from(["(", ")", "!", "&", "|", "<", ":*", "\\", "'"]),
+    # Runs, as an attacker types them: websearch_to_tsquery nests one NOT per dash.
+    st.builds(lambda n, unit: unit * n, st.integers(1, 45), st.sampled_from(["-", "- ", "(-", "!-", '-"'])),
+)
+SEARCH_SYNTAX = st.lists(SEARCH_WORDS, max_size=40).map("".join)
+
+
+@postgres_only
+@given(query=SEARCH_SYNTAX)
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_any_rewritten_query_is_a_valid_tsquery(query):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT websearch_to_tsquery('indonesian', %s)", [websearch_query(clean_query(query))])
+        cursor.execute("SELECT websearch_to_tsquery('indonesian', %s)", [positive_query(clean_query(query))])
+
+
+@given(query=SEARCH_SYNTAX)
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_search_syntax_gives_a_page_on_the_site_and_in_the_admin(client, editor_client, query):
+    assert client.get("/cari/", {"q": query}).status_code == 200
+    assert editor_client.get(CHANGELIST, {"q": query}).status_code == 200

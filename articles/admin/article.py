@@ -2,7 +2,6 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect
@@ -14,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import services
 from ..models import Article, Author, Credit
 from ..pagination import ArchivePaginator
-from ..search import clean_query, search_config, uses_postgres_search
+from ..search import clean_query, postgres_query, uses_postgres_search
 from .content import PublicContentAdmin
 from .filters import AuthorFilter, PublicationStateFilter, TagFilter
 from .forms import ArticleAdminForm, workflow_action
@@ -167,7 +166,7 @@ class ArticleAdmin(ArticleImportMixin, ArticleHistoryMixin, ArticleWorkflowMixin
         by_author = Exists(Credit.objects.filter(article=OuterRef("pk"), author__name__icontains=term))
         if uses_postgres_search():
             # The indexed document (headline, kicker, tags, summary, body) instead of ILIKE scans.
-            text = Q(search_vector=SearchQuery(term, search_type="websearch", config=search_config()))
+            text = Q(search_vector=postgres_query(term))
         else:
             text = Q(headline__icontains=term) | Q(dek__icontains=term) | Q(kicker__icontains=term)
         return queryset.filter(text | by_author | Q(slug=term)), False

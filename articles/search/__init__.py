@@ -26,8 +26,8 @@ from django.utils import timezone
 
 from .fallback import fallback_search
 from .highlight import highlight_results, mark_highlights
-from .postgres import postgres_search, search_config, uses_postgres_search
-from .query import MAX_QUERY_LENGTH, clean_query, parse_query, positive_query
+from .postgres import postgres_query, postgres_search, search_config, uses_postgres_search
+from .query import MAX_QUERY_LENGTH, clean_query, parse_query, positive_query, websearch_query
 from .triggers import install_search_triggers, installed_search_config, sync_search_config
 
 __all__ = [
@@ -39,10 +39,12 @@ __all__ = [
     "mark_highlights",
     "parse_query",
     "positive_query",
+    "postgres_query",
     "search_articles",
     "search_config",
     "sync_search_config",
     "uses_postgres_search",
+    "websearch_query",
 ]
 
 

@@ -8,7 +8,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
 from ..models import Article
-from .query import SNIPPET_WORDS, START_SEL, STOP_SEL, positive_query
+from .query import SNIPPET_WORDS, START_SEL, STOP_SEL, positive_query, websearch_query
 
 # Ranking: ts_rank weights for D, C, B, A (body C, summary/tags B, headline A).
 RANK_WEIGHTS = [0.1, 0.2, 0.4, 1.0]
@@ -37,13 +37,14 @@ class AgeInDays(Func):
     output_field = FloatField()
 
 
-def _postgres_query(query):
-    return SearchQuery(query, search_type="websearch", config=search_config())
+def postgres_query(query):
+    """Return a SearchQuery for a reader's or editor's query, rewritten so it always parses."""
+    return SearchQuery(websearch_query(query), search_type="websearch", config=search_config())
 
 
 def postgres_search(articles, query):
-    search_query = _postgres_query(query)
-    rank_query = _postgres_query(positive_query(query) or query)
+    search_query = postgres_query(query)
+    rank_query = postgres_query(positive_query(query) or query)
     rank = SearchRank(F("search_vector"), rank_query, weights=RANK_WEIGHTS)
     boost = Value(1.0) + Value(RECENCY_WEIGHT) / (
         Value(1.0) + AgeInDays("published_at") / Value(RECENCY_DAYS)
@@ -66,7 +67,7 @@ def postgres_search(articles, query):
 
 
 def postgres_highlights(ids, query):
-    search_query = _postgres_query(query)
+    search_query = postgres_query(query)
     # Tags out, text in: ts_headline works on the plain text of summary and body.
     text = Func(
         Concat(F("dek"), Value(" "), F("body"), output_field=TextField()),

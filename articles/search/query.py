@@ -13,7 +13,12 @@ SNIPPET_WORDS = 30
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ue000\ue001]")
 SPACE_RE = re.compile(r"\s+")
-_TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+# A phrase (any dashes before it), or a word.
+_TOKEN_RE = re.compile(r'(-*)"([^"]*)"?|(\S+)')
+# Stripped from both ends of a term: punctuation, and the dashes and operators of tsquery syntax.
+_TERM_EDGES = "\"'.,;:!?()[]{}<>&|-*"
+# Characters websearch_to_tsquery reads as syntax inside an unquoted word.
+_OPERATOR_RE = re.compile(r"[-!&|()<\\']")
 
 
 def clean_query(value):
@@ -38,29 +43,67 @@ class ParsedQuery:
         return [term for group in self.groups for term in group]
 
 
-def parse_query(query):
-    """Parse websearch syntax the way PostgreSQL's websearch_to_tsquery reads it (for the SQLite fallback)."""
-    groups, excluded, current = [], [], []
+def _tokens(query):
+    """Yield the query's tokens in order: ("or", None, None) or ("term", negated, term).
+
+    A run of dashes before a word or phrase is one exclusion; a lone dash, an
+    empty phrase and punctuation with no word in it are dropped.
+    """
     for match in _TOKEN_RE.finditer(query):
-        negated, phrase, word = match.group(1), match.group(2), match.group(3)
+        dashes, phrase, word = match.group(1), match.group(2), match.group(3)
         if phrase is not None:
-            term = phrase.strip()
+            negated, term = bool(dashes), SPACE_RE.sub(" ", phrase).strip()
         elif word.upper() == "OR":
+            yield "or", None, None
+            continue
+        else:
+            negated = word.startswith("-")
+            # websearch_to_tsquery reads '"' inside a word as the start of a phrase.
+            term = SPACE_RE.sub(" ", word.replace('"', " ")).strip()
+        term = term.strip(_TERM_EDGES)
+        if term:
+            yield "term", negated, term
+
+
+def parse_query(query):
+    """Parse websearch syntax the way the PostgreSQL search reads it (for the SQLite fallback)."""
+    groups, excluded, current = [], [], []
+    for kind, negated, term in _tokens(query):
+        if kind == "or":
             if current:
                 groups.append(current)
             current = []
-            continue
-        elif word.startswith("-") and len(word) > 1:
-            negated, term = "-", word[1:]
         else:
-            term = word
-        term = term.strip("\"'.,;:!?()[]{}")
-        if not term:
-            continue
-        (excluded if negated else current).append(term)
+            (excluded if negated else current).append(term)
     if current:
         groups.append(current)
     return ParsedQuery(groups=groups, excluded=excluded)
+
+
+def _websearch_term(term):
+    # Quoted, a word's dashes and operator characters are only text: "(-(-(-a" would
+    # otherwise nest a NOT per dash and overflow PostgreSQL's tsquery stack (32).
+    return f'"{term}"' if " " in term or _OPERATOR_RE.search(term) else term
+
+
+def websearch_query(query):
+    """Return query rewritten in plain websearch syntax that PostgreSQL always parses.
+
+    Words, "phrases", OR and -exclusions keep their meaning and order; at most
+    one NOT precedes each term and every OR stands between two terms, so no
+    input nests operators deep enough for websearch_to_tsquery to fail
+    ("tsquery stack too small").
+    """
+    parts = []
+    for kind, negated, term in _tokens(query):
+        if kind == "or":
+            if parts and parts[-1] != "OR":
+                parts.append("OR")
+        else:
+            parts.append(("-" if negated else "") + _websearch_term(term))
+    if parts and parts[-1] == "OR":
+        parts.pop()
+    return " ".join(parts)
 
 
 def positive_query(query):
@@ -70,7 +113,4 @@ def positive_query(query):
     the wanted words only; matching still uses the whole query.
     """
     groups = parse_query(query).groups
-    return " OR ".join(
-        " ".join(f'"{term}"' if " " in term else term for term in (term.replace('"', "") for term in group))
-        for group in groups
-    )
+    return " OR ".join(" ".join(_websearch_term(term) for term in group) for group in groups)
