@@ -63,7 +63,7 @@ def test_every_template_and_code_string_is_in_the_catalog(tmp_path, settings):
     from django.core.management import call_command
 
     target = tmp_path / "project"
-    for folder in ["articles", "newsportal", "pagecache", "templates"]:
+    for folder in ["articles", "newsportal", "operations", "pagecache", "templates"]:
         shutil.copytree(Path(settings.BASE_DIR) / folder, target / folder)
     (target / "locale").mkdir()
     import os
