@@ -6,6 +6,8 @@ import re
 import socket
 import threading
 import time
+from contextlib import contextmanager
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, connections
@@ -125,6 +127,22 @@ class HungQueryWatchdog:
 
     def watching(self):
         return _Watching(self)
+
+    @contextmanager
+    def watching_connection(self, raw):
+        """Watch one psycopg connection outside any request's wrappers (a pool's health check)."""
+        if settings.DB_HUNG_SECONDS <= 0:
+            yield
+            return
+        self.ensure_started()
+        watched = SimpleNamespace(connection=raw, alias="pool-check")
+        with self.lock:
+            self.watched[id(watched)] = ([watched], {})
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.watched.pop(id(watched), None)
 
     def count(self, execute, sql, params, many, context):
         key = id(context["connection"])

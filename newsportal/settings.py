@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django_prose_editor.config import html_tags
 from js_asset import static_lazy
 
+from newsportal.dbpool import check_pooled_connection
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -209,6 +211,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             # Give up a failing reconnection soon: the next request starts a fresh one, so
             # the site is back within seconds of the database, however long it was away.
             "reconnect_timeout": 10,
+            # Each connection handed out is checked first, under the hung-query watchdog.
+            "check": check_pooled_connection,
         }
 
 # Optional read replica: anonymous public page reads go there, the rest to the primary.

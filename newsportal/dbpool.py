@@ -1,0 +1,22 @@
+"""The health check the per-worker connection pool runs on each connection it hands out.
+
+psycopg_pool's own check waits as long as the server does; a server that hangs
+(stopped, its network gone) would hold the request for ever before any query
+of Django's, out of reach of the request's watchdog. This one is watched too.
+"""
+
+
+def check_pooled_connection(conn):
+    """Check conn answers (as ConnectionPool.check_connection does), giving up after DB_HUNG_SECONDS."""
+    # Settings import this module: Django's database layer is imported only when a check runs.
+    from .middleware import HUNG_QUERY_WATCHDOG
+
+    with HUNG_QUERY_WATCHDOG.watching_connection(conn):
+        if conn.autocommit:
+            conn.execute("")
+        else:
+            conn.autocommit = True
+            try:
+                conn.execute("")
+            finally:
+                conn.autocommit = False
