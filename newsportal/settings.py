@@ -69,14 +69,20 @@ DEBUG = env_bool("DEBUG")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off (in the environment; on a local checkout "
+            "`make run` writes one to .env once)."
+        )
     # Development only: a fixed, obviously insecure key, never used with DEBUG off.
     SECRET_KEY = "django-insecure-development-only-key"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     if not DEBUG:
-        raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS must be set when DEBUG is off (in the environment; on a local checkout "
+            "`make run` writes one to .env once)."
+        )
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
