@@ -6,6 +6,7 @@ per process) and answer readers at normal speed: uncached pages while Redis
 hangs; 503, or the copy the page cache still holds, while the database does.
 """
 
+import multiprocessing
 import os
 import re
 import shutil
@@ -41,59 +42,78 @@ class HangingProxy:
     hang(): connections open and new ones are accepted, but nothing is forwarded, as
     with a server that stopped (swapping, SIGSTOP, a wedged event loop). resume():
     those connections are closed, as after a restart, and new ones are forwarded.
+
+    It runs in a process of its own: in the test process a garbage collection or a
+    busy thread could hold the relay past the site's Redis timeout (0.25 s) and
+    make a healthy Redis look hung.
     """
 
     def __init__(self, target_port):
-        self.target_port = target_port
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
-        self.hanging = threading.Event()
-        self.lock = threading.Lock()
-        self.sockets = []
-        threading.Thread(target=self.accept, daemon=True).start()
+        self.control, child_end = multiprocessing.Pipe()
+        self.process = multiprocessing.get_context("fork").Process(
+            target=_relay_process, args=(self.listener, target_port, child_end), daemon=True
+        )
+        self.process.start()
+        self.listener.close()  # the child's copy listens
 
-    def accept(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.sockets.append(client)
-            if self.hanging.is_set():
-                continue  # held open, never read from nor answered
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            with self.lock:
-                self.sockets.append(upstream)
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self.relay, args=(source, sink), daemon=True).start()
+    def command(self, name):
+        self.control.send(name)
+        assert self.control.recv() == name  # done in the proxy before the test goes on
 
-    def relay(self, source, sink):
+    def hang(self):
+        self.command("hang")
+
+    def resume(self):
+        self.command("resume")
+
+    def close(self):
+        self.process.kill()
+        self.process.join()
+
+
+def _relay_process(listener, target_port, control):
+    hanging, lock, sockets = threading.Event(), threading.Lock(), []
+
+    def relay(source, sink):
         try:
             while data := source.recv(65536):
-                if self.hanging.is_set():
+                if hanging.is_set():
                     continue  # swallowed: the other side waits for ever
                 sink.sendall(data)
         except OSError:
             pass
 
-    def hang(self):
-        self.hanging.set()
+    def accept():
+        while True:
+            client, _ = listener.accept()
+            with lock:
+                sockets.append(client)
+            if hanging.is_set():
+                continue  # held open, never read from nor answered
+            upstream = socket.create_connection(("127.0.0.1", target_port))
+            with lock:
+                sockets.append(upstream)
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=relay, args=(source, sink), daemon=True).start()
 
-    def resume(self):
-        with self.lock:
-            sockets, self.sockets = self.sockets, []
-        for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            sock.close()
-        self.hanging.clear()
-
-    def close(self):
-        self.listener.close()
-        self.resume()
+    threading.Thread(target=accept, daemon=True).start()
+    while True:
+        name = control.recv()
+        if name == "hang":
+            hanging.set()
+        elif name == "resume":
+            with lock:
+                held, sockets[:] = list(sockets), []
+            for sock in held:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                sock.close()
+            hanging.clear()
+        control.send(name)
 
 
 @pytest.fixture(scope="module")
