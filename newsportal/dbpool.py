@@ -9,7 +9,7 @@ of Django's, out of reach of the request's watchdog. This one is watched too.
 def check_pooled_connection(conn):
     """Check conn answers (as ConnectionPool.check_connection does), giving up after DB_HUNG_SECONDS."""
     # Settings import this module: Django's database layer is imported only when a check runs.
-    from .middleware import HUNG_QUERY_WATCHDOG
+    from .watchdog import HUNG_QUERY_WATCHDOG
 
     with HUNG_QUERY_WATCHDOG.watching_connection(conn):
         if conn.autocommit:
