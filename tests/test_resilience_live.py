@@ -49,14 +49,13 @@ class HangingProxy:
     """
 
     def __init__(self, target_port):
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
         self.control, child_end = multiprocessing.Pipe()
-        self.process = multiprocessing.get_context("fork").Process(
-            target=_relay_process, args=(self.listener, target_port, child_end), daemon=True
+        # Spawned, not forked: this process has threads, and a fork could copy a held lock.
+        self.process = multiprocessing.get_context("spawn").Process(
+            target=_relay_process, args=(target_port, child_end), daemon=True
         )
         self.process.start()
-        self.listener.close()  # the child's copy listens
+        self.port = self.control.recv()  # the child listens, then says where
 
     def command(self, name):
         self.control.send(name)
@@ -73,7 +72,9 @@ class HangingProxy:
         self.process.join()
 
 
-def _relay_process(listener, target_port, control):
+def _relay_process(target_port, control):
+    listener = socket.create_server(("127.0.0.1", 0))
+    control.send(listener.getsockname()[1])
     hanging, lock, sockets = threading.Event(), threading.Lock(), []
 
     def relay(source, sink):
