@@ -1,5 +1,7 @@
 """Helpers for the live tests that run the site in real gunicorn processes."""
 
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -8,7 +10,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import redis
+from redis.exceptions import RedisError
+
 ROOT = Path(__file__).resolve().parent.parent
+PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
 
 
 def free_port():
@@ -84,3 +90,75 @@ def stop(server):
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
+
+
+def as_postgres(args, **kwargs):
+    # PostgreSQL refuses to run as root; CI runs as root.
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    return subprocess.run(prefix + [str(arg) for arg in args], check=True, capture_output=True, **kwargs)
+
+
+class Cluster:
+    def __init__(self, directory):
+        self.directory = directory
+        self.data = directory / "data"
+        self.port = free_port()
+
+    def init(self):
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+        as_postgres([PG_BIN / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync"])
+
+    def start(self):
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        as_postgres(
+            [PG_BIN / "pg_ctl", "-D", self.data, "-o", options, "-l", self.directory / "log", "-w", "start"]
+        )
+
+    def stop(self):
+        as_postgres([PG_BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop"])
+
+    @property
+    def url(self):
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+
+def start_redis(port):
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port, socket_connect_timeout=0.5)
+    wait_until(lambda: answers_ping(client), message="redis-server to answer")
+    return server
+
+
+def answers_ping(client):
+    try:
+        return client.ping()
+    except RedisError:
+        return False
+
+
+def server_env(base, *, database_url, redis_url=None, **settings):
+    """Return the environment of a throw-away site in base: production settings, its own port and var/.
+
+    settings add or override variables (values made strings); a developer's .env never applies.
+    """
+    env = {
+        "PATH": os.environ["PATH"],
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "live-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "HTTPS": "0",
+        "PORT": str(free_port()),
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+        "VAR_DIR": str(base / "var"),
+        "NEWSPORTAL_ENV_FILE": "",  # a developer's .env (DEBUG, MEDIA_ROOT...) stays out
+    }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    env.update({name: str(value) for name, value in settings.items()})
+    return env

@@ -13,7 +13,7 @@ import time_machine
 from django.utils import timezone
 
 from .factories import make_article
-from .servers import free_port, manage, start_gunicorn, stop
+from .servers import manage, server_env, start_gunicorn, stop
 from .test_popular import BROWSER, beacon, reads
 
 pytestmark = pytest.mark.django_db
@@ -151,18 +151,12 @@ COUNT_READS = (
 @pytest.fixture(scope="module")
 def site(django_db_blocker):
     base = Path(tempfile.mkdtemp(prefix="newsportal-beacon-"))
-    env = {
-        "PATH": os.environ["PATH"],
-        "DATABASE_URL": f"sqlite:///{base / 'db.sqlite3'}",
-        "SECRET_KEY": "beacon-test-secret-key-0123456789-abcdefghijklmnop",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "HTTPS": "0",
-        "STATIC_NO_MANIFEST": "1",
-        "PORT": str(free_port()),
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-        "VAR_DIR": str(base / "var"),
-        "READ_BEACON_PER_MINUTE": "1000",
-    }
+    env = server_env(
+        base,
+        database_url=f"sqlite:///{base / 'db.sqlite3'}",
+        STATIC_NO_MANIFEST=1,
+        READ_BEACON_PER_MINUTE=1000,
+    )
     if os.environ.get("REDIS_URL"):
         # Several workers share the dedupe only through Redis (CI); without it, one worker.
         env.update(

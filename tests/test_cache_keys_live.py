@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from .servers import ROOT, free_port, start_gunicorn, stop
-from .test_outage_live import PG_BIN, Cluster, start_redis
+from .servers import PG_BIN, ROOT, Cluster, free_port, server_env, start_gunicorn, start_redis, stop
 
 pytestmark = [
     pytest.mark.live,
@@ -63,19 +62,12 @@ def stack():
     cluster.start()
     redis_port = free_port()
     redis_server = start_redis(redis_port)
-    env = {
-        "PATH": os.environ["PATH"],
-        "DATABASE_URL": cluster.url,
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "SECRET_KEY": "keys-test-secret-key-0123456789-abcdefghijklmnopqrst",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "HTTPS": "0",
-        "PORT": str(free_port()),
-        "WEB_CONCURRENCY": str(WORKERS),
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-        "VAR_DIR": str(base / "var"),
-        "NEWSPORTAL_ENV_FILE": "",
-    }
+    env = server_env(
+        base,
+        database_url=cluster.url,
+        redis_url=f"redis://127.0.0.1:{redis_port}/0",
+        WEB_CONCURRENCY=WORKERS,
+    )
     manage = [sys.executable, "manage.py"]
     for command in (["migrate"], ["collectstatic", "--noinput"], ["load_demo", "--force"]):
         subprocess.run([*manage, *command, "-v", "0"], cwd=ROOT, env=env, check=True)

@@ -16,8 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from .servers import free_port, manage, start_gunicorn, stop, wait_until
-from .test_outage_live import PG_BIN, Cluster
+from .servers import PG_BIN, Cluster, free_port, manage, server_env, start_gunicorn, stop, wait_until
 
 pytestmark = [
     pytest.mark.live,
@@ -35,18 +34,9 @@ def site():
     cluster = Cluster(base / "pg")
     cluster.init()
     cluster.start()
-    env = {
-        "PATH": os.environ["PATH"],
-        "DATABASE_URL": cluster.url,
-        "SECRET_KEY": "front-test-secret-key-0123456789-abcdefghijklmnop",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "HTTPS": "0",
-        "PORT": str(free_port()),
-        "WEB_CONCURRENCY": str(WORKERS),
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-        "VAR_DIR": str(base / "var"),
-        "NEWSPORTAL_ENV_FILE": "",
-    }
+    env = server_env(
+        base, database_url=cluster.url, ALLOWED_HOSTS="127.0.0.1,localhost", WEB_CONCURRENCY=WORKERS
+    )
     manage(env, "migrate", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
     manage(env, "load_demo", "--force")

@@ -13,12 +13,19 @@ import tempfile
 from pathlib import Path
 
 import pytest
-import redis
-from redis.exceptions import RedisError
 
-from .servers import ROOT, free_port, get, start_gunicorn, stop, wait_until
-
-PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
+from .servers import (
+    PG_BIN,
+    ROOT,
+    Cluster,
+    free_port,
+    get,
+    server_env,
+    start_gunicorn,
+    start_redis,
+    stop,
+    wait_until,
+)
 
 pytestmark = [
     pytest.mark.live,
@@ -28,55 +35,6 @@ pytestmark = [
         reason="needs PostgreSQL server binaries and redis-server",
     ),
 ]
-
-
-def as_postgres(args, **kwargs):
-    # PostgreSQL refuses to run as root; CI runs as root.
-    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    return subprocess.run(prefix + [str(arg) for arg in args], check=True, capture_output=True, **kwargs)
-
-
-class Cluster:
-    def __init__(self, directory):
-        self.directory = directory
-        self.data = directory / "data"
-        self.port = free_port()
-
-    def init(self):
-        self.directory.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            shutil.chown(self.directory, "postgres", "postgres")
-        as_postgres([PG_BIN / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync"])
-
-    def start(self):
-        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
-        as_postgres(
-            [PG_BIN / "pg_ctl", "-D", self.data, "-o", options, "-l", self.directory / "log", "-w", "start"]
-        )
-
-    def stop(self):
-        as_postgres([PG_BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop"])
-
-    @property
-    def url(self):
-        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
-
-
-def start_redis(port):
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port, socket_connect_timeout=0.5)
-    wait_until(lambda: answers_ping(client), message="redis-server to answer")
-    return server
-
-
-def answers_ping(client):
-    try:
-        return client.ping()
-    except RedisError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -90,19 +48,9 @@ def stack():
     redis_port = free_port()
     redis_server = start_redis(redis_port)
     web_port = free_port()
-    env = {
-        "PATH": os.environ["PATH"],
-        "DATABASE_URL": cluster.url,
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "SECRET_KEY": "outage-test-secret-key-0123456789-abcdefghijklmnop",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "HTTPS": "0",
-        "PORT": str(web_port),
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-        "VAR_DIR": str(base / "var"),
-        "NEWSPORTAL_ENV_FILE": "",  # a developer's .env (DEBUG, MEDIA_ROOT...) stays out
-    }
+    env = server_env(
+        base, database_url=cluster.url, redis_url=f"redis://127.0.0.1:{redis_port}/0", PORT=web_port
+    )
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)

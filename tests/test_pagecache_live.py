@@ -5,7 +5,6 @@ checked against is one file under VAR_DIR, so a change made anywhere (the
 shell, a command, another worker) reaches every worker on its next request.
 """
 
-import os
 import re
 import shutil
 import tempfile
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .servers import free_port, get, manage, start_gunicorn, stop, wait_until
+from .servers import get, manage, server_env, start_gunicorn, stop, wait_until
 
 WORKERS = 3
 MAKE_ARTICLE = """
@@ -28,19 +27,13 @@ print(article.pk, article.get_absolute_url())
 @pytest.fixture(scope="module")
 def site():
     base = Path(tempfile.mkdtemp(prefix="newsportal-workers-"))
-    env = {
-        "PATH": os.environ["PATH"],
-        "DATABASE_URL": f"sqlite:///{base / 'db.sqlite3'}",
-        "SECRET_KEY": "workers-test-secret-key-0123456789-abcdefghijklmnop",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "HTTPS": "0",
-        "STATIC_NO_MANIFEST": "1",
-        "PORT": str(free_port()),
-        "WEB_CONCURRENCY": str(WORKERS),
-        "PAGE_CACHE_SECONDS": "60",
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-        "VAR_DIR": str(base / "var"),
-    }
+    env = server_env(
+        base,
+        database_url=f"sqlite:///{base / 'db.sqlite3'}",
+        STATIC_NO_MANIFEST=1,
+        WEB_CONCURRENCY=WORKERS,
+        PAGE_CACHE_SECONDS=60,
+    )
     manage(env, "migrate", "-v", "0")
     pk, path = manage(env, "shell", "-v", "0", "-c", MAKE_ARTICLE).stdout.split()[-2:]
     with open(base / "gunicorn.log", "wb") as log:

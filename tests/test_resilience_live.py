@@ -21,8 +21,18 @@ from pathlib import Path
 
 import pytest
 
-from .servers import ROOT, free_port, get, start_gunicorn, stop, wait_until
-from .test_outage_live import PG_BIN, Cluster, start_redis
+from .servers import (
+    PG_BIN,
+    ROOT,
+    Cluster,
+    free_port,
+    get,
+    server_env,
+    start_gunicorn,
+    start_redis,
+    stop,
+    wait_until,
+)
 
 pytestmark = [
     pytest.mark.live,
@@ -127,25 +137,17 @@ def site():
     redis_port = free_port()
     redis_server = start_redis(redis_port)
     proxy = HangingProxy(redis_port)
-    env = {
-        "PATH": os.environ["PATH"],
-        "DATABASE_URL": cluster.url,
-        "REDIS_URL": f"redis://127.0.0.1:{proxy.port}/0",
-        "SECRET_KEY": "resilience-test-secret-key-0123456789-abcdefghijklmnop",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "HTTPS": "0",
-        "PORT": str(free_port()),
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-        "VAR_DIR": str(base / "var"),
-        "NEWSPORTAL_ENV_FILE": "",
-        "PAGE_CACHE_SECONDS": str(PAGE_CACHE_SECONDS),
+    env = server_env(
+        base,
+        database_url=cluster.url,
+        redis_url=f"redis://127.0.0.1:{proxy.port}/0",
+        PAGE_CACHE_SECONDS=PAGE_CACHE_SECONDS,
         # Short cool-downs, so the tests see half-open retries within their deadlines.
-        "REDIS_COOL_DOWN_SECONDS": "1",
-        "DB_COOL_DOWN_SECONDS": "1",
-        "DB_STATEMENT_TIMEOUT_MS": "1000",
-        "LOG_LEVEL": "WARNING",
-    }
+        REDIS_COOL_DOWN_SECONDS=1,
+        DB_COOL_DOWN_SECONDS=1,
+        DB_STATEMENT_TIMEOUT_MS=1000,
+        LOG_LEVEL="WARNING",
+    )
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
