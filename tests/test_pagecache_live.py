@@ -16,6 +16,8 @@ import pytest
 
 from .servers import get, manage, server_env, start_gunicorn, stop, wait_until
 
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 WORKERS = 3
 MAKE_ARTICLE = """
 from tests.factories import make_article

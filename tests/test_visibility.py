@@ -19,7 +19,9 @@ from pagecache import public_pages_changed
 from .factories import make_article, make_author, make_section
 from .test_sitemaps import all_locations
 
-pytestmark = pytest.mark.django_db
+# The whole grid over every surface (about 20 s): make test runs it, make test-fast leaves it to
+# the status x time grid of test_querysets and the draft-404 tests of test_views.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 OFFSETS = {"past": -timedelta(hours=1), "now": timedelta(0), "future": timedelta(hours=1)}
 NEVER = None
