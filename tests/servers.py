@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -162,3 +163,16 @@ def server_env(base, *, database_url, redis_url=None, **settings):
         env["REDIS_URL"] = redis_url
     env.update({name: str(value) for name, value in settings.items()})
     return env
+
+
+def throwaway_cluster(prefix):
+    """Return (folder, running Cluster) for a throw-away site; the folder is world-readable.
+
+    Not pytest's tmp_path: its parents are private to root, and PostgreSQL runs as postgres.
+    """
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    os.chmod(base, 0o755)
+    cluster = Cluster(base / "pg")
+    cluster.init()
+    cluster.start()
+    return base, cluster

@@ -5,19 +5,16 @@ trusts: exactly the set-up in which X-Forwarded-Ssl used to reach every reader.
 """
 
 import gzip
-import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import urllib.request
-from pathlib import Path
 
 import pytest
 import redis
 
-from .servers import PG_BIN, ROOT, Cluster, free_port, server_env, start_gunicorn, start_redis, stop
+from .servers import PG_BIN, ROOT, free_port, server_env, start_gunicorn, start_redis, stop, throwaway_cluster
 
 pytestmark = [
     pytest.mark.live,
@@ -55,11 +52,7 @@ def request(url, headers=None):
 
 @pytest.fixture(scope="module")
 def stack():
-    base = Path(tempfile.mkdtemp(prefix="newsportal-keys-"))
-    os.chmod(base, 0o755)
-    cluster = Cluster(base / "pg")
-    cluster.init()
-    cluster.start()
+    base, cluster = throwaway_cluster("newsportal-keys-")
     redis_port = free_port()
     redis_server = start_redis(redis_port)
     env = server_env(

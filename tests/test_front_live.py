@@ -5,10 +5,8 @@ throw-away PostgreSQL cluster; every socket is on 127.0.0.1 and closed at the en
 """
 
 import http.client
-import os
 import shutil
 import socket
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -16,7 +14,16 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from .servers import PG_BIN, Cluster, free_port, manage, server_env, start_gunicorn, stop, wait_until
+from .servers import (
+    PG_BIN,
+    free_port,
+    manage,
+    server_env,
+    start_gunicorn,
+    stop,
+    throwaway_cluster,
+    wait_until,
+)
 
 pytestmark = [
     pytest.mark.live,
@@ -29,11 +36,7 @@ WORKERS = 2
 
 @pytest.fixture(scope="module")
 def site():
-    base = Path(tempfile.mkdtemp(prefix="newsportal-front-"))
-    os.chmod(base, 0o755)
-    cluster = Cluster(base / "pg")
-    cluster.init()
-    cluster.start()
+    base, cluster = throwaway_cluster("newsportal-front-")
     env = server_env(
         base, database_url=cluster.url, ALLOWED_HOSTS="127.0.0.1,localhost", WEB_CONCURRENCY=WORKERS
     )

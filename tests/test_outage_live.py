@@ -4,26 +4,23 @@ Needs PostgreSQL's server binaries (initdb, pg_ctl) and redis-server, as on the
 project's machines; skipped with the reason when they are missing.
 """
 
-import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from .servers import (
     PG_BIN,
     ROOT,
-    Cluster,
     free_port,
     get,
     server_env,
     start_gunicorn,
     start_redis,
     stop,
+    throwaway_cluster,
     wait_until,
 )
 
@@ -39,12 +36,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def stack():
-    # Not pytest's tmp_path: its parents are private to root, and PostgreSQL runs as postgres.
-    base = Path(tempfile.mkdtemp(prefix="newsportal-outage-"))
-    os.chmod(base, 0o755)
-    cluster = Cluster(base / "pg")
-    cluster.init()
-    cluster.start()
+    base, cluster = throwaway_cluster("newsportal-outage-")
     redis_port = free_port()
     redis_server = start_redis(redis_port)
     web_port = free_port()

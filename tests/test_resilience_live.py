@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -24,13 +23,13 @@ import pytest
 from .servers import (
     PG_BIN,
     ROOT,
-    Cluster,
     free_port,
     get,
     server_env,
     start_gunicorn,
     start_redis,
     stop,
+    throwaway_cluster,
     wait_until,
 )
 
@@ -129,11 +128,7 @@ def _relay_process(target_port, control):
 
 @pytest.fixture(scope="module")
 def site():
-    base = Path(tempfile.mkdtemp(prefix="newsportal-resilience-"))
-    os.chmod(base, 0o755)
-    cluster = Cluster(base / "pg")
-    cluster.init()
-    cluster.start()
+    base, cluster = throwaway_cluster("newsportal-resilience-")
     redis_port = free_port()
     redis_server = start_redis(redis_port)
     proxy = HangingProxy(redis_port)
