@@ -53,7 +53,10 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not is_connection_error(exception):
             return None
-        DATABASE_BREAKER.failed(request.path, exception)
+        # Every pooled connection busy is load, not an outage, while the database answers the
+        # others; during an outage (the breaker open, this request its half-open trial) it is not.
+        if DATABASE_BREAKER.is_open or not is_pool_exhausted(exception):
+            DATABASE_BREAKER.failed(request.path, exception)
         return self.unavailable()
 
     @staticmethod
@@ -78,6 +81,15 @@ CONNECTION_PHRASES = (
     "terminating",
     "unable to open database",
 )
+
+
+def is_pool_exhausted(exception: Exception) -> bool:
+    """Tell "every pooled connection stayed busy for DB_POOL_TIMEOUT" apart from a lost database."""
+    try:
+        from psycopg_pool import PoolTimeout
+    except ImportError:  # no pool installed: nothing to exhaust
+        return False
+    return isinstance(exception.__cause__, PoolTimeout)
 
 
 def is_connection_error(exception: Exception) -> bool:

@@ -206,17 +206,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         ]
     options.setdefault("options", " ".join(server_options))
     # gevent workers (make serve) run many requests per process at once, each on its own
-    # connection: a pool per process bounds them (DB_POOL_SIZE; gunicorn.conf.py sets 4), and a
-    # request that finds every connection busy for DB_POOL_TIMEOUT seconds gets the 503 page.
+    # connection: a pool per process bounds them (DB_POOL_SIZE; gunicorn.conf.py sets 4). A
+    # request waits its turn for a connection, as it once waited for a free worker, and gets
+    # the 503 page only after DB_POOL_TIMEOUT seconds: a busy site, not a lost database.
     if pool_size := int(os.environ.get("DB_POOL_SIZE") or 0):
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections instead
         options["pool"] = {
             "min_size": pool_size,
             "max_size": pool_size,
-            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "1")),
-            # Give up a failing reconnection soon: the next request starts a fresh one, so
-            # the site is back within seconds of the database, however long it was away.
-            "reconnect_timeout": 10,
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "5")),
+            # Give up a failing reconnection soon (psycopg_pool backs off to ever longer waits):
+            # the next request starts a fresh one, so the site is back within seconds of the
+            # database, however long it was away.
+            "reconnect_timeout": 3,
             # Each connection handed out is checked first, under the hung-query watchdog.
             "check": check_pooled_connection,
         }

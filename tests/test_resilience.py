@@ -301,3 +301,30 @@ def test_only_web_processes_get_the_statement_timeout(entry, expected):
         [sys.executable, "-c", f"{entry}; {SHOW_TIMEOUT}"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.stdout.strip() == expected, result.stderr[-2000:]
+
+
+def pool_exhausted():
+    from psycopg_pool import PoolTimeout
+
+    error = OperationalError("couldn't get a connection after 5.00 sec")
+    error.__cause__ = PoolTimeout("couldn't get a connection after 5.00 sec")
+    return error
+
+
+def test_every_pooled_connection_busy_is_load_not_an_outage(rf):
+    from newsportal.middleware import DatabaseUnavailableMiddleware
+
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+    response = middleware.process_exception(rf.get("/"), pool_exhausted())
+    assert response.status_code == 503  # this reader waited too long, and is told so
+    assert not DATABASE_BREAKER.is_open  # the others keep being answered
+
+
+def test_a_busy_pool_during_an_outage_keeps_the_breaker_open(rf):
+    from newsportal.middleware import DatabaseUnavailableMiddleware
+
+    DATABASE_BREAKER.failed("/", OperationalError("connection refused"))
+    opened_at = DATABASE_BREAKER.opened_at
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+    assert middleware.process_exception(rf.get("/"), pool_exhausted()).status_code == 503
+    assert DATABASE_BREAKER.is_open and DATABASE_BREAKER.opened_at >= opened_at

@@ -141,6 +141,9 @@ def site():
         REDIS_COOL_DOWN_SECONDS=1,
         DB_COOL_DOWN_SECONDS=1,
         DB_STATEMENT_TIMEOUT_MS=1000,
+        # Requests already waiting for a pooled connection when the database hangs give up after
+        # this; the breaker answers everyone after them at once.
+        DB_POOL_TIMEOUT=2,
         LOG_LEVEL="WARNING",
     )
     manage = [sys.executable, "manage.py"]
