@@ -23,7 +23,7 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # Every greenlet would hold a database connection of its own: a small pool per process
 # (psycopg_pool, settings.DB_POOL_SIZE) keeps PostgreSQL's connections at
 # WEB_CONCURRENCY x DB_POOL_SIZE per server, whatever the number of clients.
-os.environ.setdefault("DB_POOL_SIZE", "4")
+os.environ.setdefault("DB_POOL_SIZE", "8")
 
 # A worker whose event loop stops turning (a CPU-bound or non-cooperative call) for this
 # long is killed and replaced. It does not bound a request that waits: the database's

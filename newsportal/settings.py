@@ -206,7 +206,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         ]
     options.setdefault("options", " ".join(server_options))
     # gevent workers (make serve) run many requests per process at once, each on its own
-    # connection: a pool per process bounds them (DB_POOL_SIZE; gunicorn.conf.py sets 4). A
+    # connection: a pool per process bounds them (DB_POOL_SIZE; gunicorn.conf.py sets 8). A
     # request waits its turn for a connection, as it once waited for a free worker, and gets
     # the 503 page only after DB_POOL_TIMEOUT seconds: a busy site, not a lost database.
     if pool_size := int(os.environ.get("DB_POOL_SIZE") or 0):
@@ -214,7 +214,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         options["pool"] = {
             "min_size": pool_size,
             "max_size": pool_size,
-            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "5")),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
             # Give up a failing reconnection soon (psycopg_pool backs off to ever longer waits):
             # the next request starts a fresh one, so the site is back within seconds of the
             # database, however long it was away.

@@ -32,6 +32,7 @@ pytestmark = [
 ]
 
 WORKERS = 2
+POOL_SIZE = 8  # gunicorn.conf.py's DB_POOL_SIZE
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +174,7 @@ def test_healthz_answers_at_once_while_every_worker_waits_on_a_stalled_database(
         connections = blocker.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
         ).fetchone()[0]
-        assert connections <= WORKERS * 4 + 1
+        assert connections <= WORKERS * POOL_SIZE + 1
     finally:
         blocker.rollback()
         blocker.close()
