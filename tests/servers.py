@@ -11,11 +11,21 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 import redis
 from redis.exceptions import RedisError
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
+# The live tests that run a throw-away PostgreSQL cluster and redis-server next to gunicorn.
+NEEDS_POSTGRES_AND_REDIS = [
+    pytest.mark.live,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        PG_BIN is None or not shutil.which("redis-server"),
+        reason="needs PostgreSQL server binaries and redis-server",
+    ),
+]
 
 
 def free_port():
@@ -82,6 +92,13 @@ def manage(env, *args, **kwargs):
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
+
+
+def load_demo_site(env):
+    """Prepare a throw-away site as `make run` does: migrate, collect static files, load the demo."""
+    manage(env, "migrate", "-v", "0")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    manage(env, "load_demo", "--force", "-v", "0")
 
 
 def stop(server):

@@ -8,22 +8,23 @@ import gzip
 import re
 import shutil
 import subprocess
-import sys
 import urllib.request
 
 import pytest
 import redis
 
-from .servers import PG_BIN, ROOT, free_port, server_env, start_gunicorn, start_redis, stop, throwaway_cluster
+from .servers import (
+    NEEDS_POSTGRES_AND_REDIS,
+    free_port,
+    load_demo_site,
+    server_env,
+    start_gunicorn,
+    start_redis,
+    stop,
+    throwaway_cluster,
+)
 
-pytestmark = [
-    pytest.mark.live,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        PG_BIN is None or not shutil.which("redis-server"),
-        reason="needs PostgreSQL server binaries and redis-server",
-    ),
-]
+pytestmark = NEEDS_POSTGRES_AND_REDIS
 
 POISON = [
     {"X-Forwarded-Proto": "https", "X-Forwarded-Ssl": "on"},
@@ -61,9 +62,7 @@ def stack():
         redis_url=f"redis://127.0.0.1:{redis_port}/0",
         WEB_CONCURRENCY=WORKERS,
     )
-    manage = [sys.executable, "manage.py"]
-    for command in (["migrate"], ["collectstatic", "--noinput"], ["load_demo", "--force"]):
-        subprocess.run([*manage, *command, "-v", "0"], cwd=ROOT, env=env, check=True)
+    load_demo_site(env)
     log = open(base / "gunicorn.log", "wb")
     server = start_gunicorn(env, log=log)
     yield {"url": f"http://127.0.0.1:{env['PORT']}", "redis": redis.Redis(port=redis_port)}

@@ -17,7 +17,7 @@ import pytest
 from .servers import (
     PG_BIN,
     free_port,
-    manage,
+    load_demo_site,
     server_env,
     start_gunicorn,
     stop,
@@ -41,9 +41,7 @@ def site():
     env = server_env(
         base, database_url=cluster.url, ALLOWED_HOSTS="127.0.0.1,localhost", WEB_CONCURRENCY=WORKERS
     )
-    manage(env, "migrate", "-v", "0")
-    manage(env, "collectstatic", "--noinput", "-v", "0")
-    manage(env, "load_demo", "--force")
+    load_demo_site(env)
     log = open(base / "gunicorn.log", "wb")
     server = start_gunicorn(env, log=log)
     yield {"env": env, "port": int(env["PORT"]), "cluster": cluster, "base": base, "log": log}

@@ -7,15 +7,14 @@ project's machines; skipped with the reason when they are missing.
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
 from .servers import (
-    PG_BIN,
-    ROOT,
+    NEEDS_POSTGRES_AND_REDIS,
     free_port,
     get,
+    load_demo_site,
     server_env,
     start_gunicorn,
     start_redis,
@@ -24,14 +23,7 @@ from .servers import (
     wait_until,
 )
 
-pytestmark = [
-    pytest.mark.live,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        PG_BIN is None or not shutil.which("redis-server"),
-        reason="needs PostgreSQL server binaries and redis-server",
-    ),
-]
+pytestmark = NEEDS_POSTGRES_AND_REDIS
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +35,7 @@ def stack():
     env = server_env(
         base, database_url=cluster.url, redis_url=f"redis://127.0.0.1:{redis_port}/0", PORT=web_port
     )
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "load_demo", "--force", "-v", "0"], cwd=ROOT, env=env, check=True)
+    load_demo_site(env)
     # Two app servers sharing the database and Redis, as behind a load balancer.
     other_port = free_port()
     log = open(base / "gunicorn.log", "wb")  # open while the servers run

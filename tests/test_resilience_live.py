@@ -13,7 +13,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from .servers import (
-    PG_BIN,
-    ROOT,
+    NEEDS_POSTGRES_AND_REDIS,
     free_port,
     get,
+    load_demo_site,
     server_env,
     start_gunicorn,
     start_redis,
@@ -33,14 +32,7 @@ from .servers import (
     wait_until,
 )
 
-pytestmark = [
-    pytest.mark.live,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        PG_BIN is None or not shutil.which("redis-server"),
-        reason="needs PostgreSQL server binaries and redis-server",
-    ),
-]
+pytestmark = NEEDS_POSTGRES_AND_REDIS
 
 PAGE_CACHE_SECONDS = 2
 
@@ -146,10 +138,7 @@ def site():
         DB_POOL_TIMEOUT=2,
         LOG_LEVEL="WARNING",
     )
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "load_demo", "--force", "-v", "0"], cwd=ROOT, env=env, check=True)
+    load_demo_site(env)
     log = open(base / "gunicorn.log", "wb")
     server = start_gunicorn(env, log=log)
     url = f"http://127.0.0.1:{env['PORT']}"
