@@ -193,3 +193,24 @@ def throwaway_cluster(prefix):
     cluster.init()
     cluster.start()
     return base, cluster
+
+
+def settings_value(env, expression):
+    """Return str() of expression (over `settings`) as a fresh process with env (and no .env) sees it."""
+    base = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "newsportal.settings",
+        "NEWSPORTAL_ENV_FILE": "",
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "a.example",
+    }
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()

@@ -1,13 +1,8 @@
 """Scale-out settings: read replica routing and object storage for media."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from newsportal.db_router import PrimaryReplicaRouter, replica_reads
 
-ROOT = Path(__file__).resolve().parent.parent
+from .servers import settings_value
 
 
 def test_router_reads_from_replica_only_inside_public_requests():
@@ -18,26 +13,6 @@ def test_router_reads_from_replica_only_inside_public_requests():
         assert router.db_for_write(None) == "default"
     assert router.db_for_read(None) == "default"
     assert router.allow_migrate("replica", "articles") is False
-
-
-def settings_value(env, expression):
-    base = {
-        "PATH": os.environ["PATH"],
-        "DJANGO_SETTINGS_MODULE": "newsportal.settings",
-        "NEWSPORTAL_ENV_FILE": "",
-        "SECRET_KEY": "x" * 50,
-        "ALLOWED_HOSTS": "a.example",
-    }
-    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout.strip()
 
 
 def test_replica_url_adds_the_alias_router_and_middleware():
