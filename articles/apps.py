@@ -1,6 +1,7 @@
 import logging
 
 from django.apps import AppConfig
+from django.db import models
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -41,5 +42,12 @@ class ArticlesConfig(AppConfig):
         reversion.register(Article, follow=["credits", "corrections"], exclude=["search_vector"])
         user_locked_out.connect(log_lockout, dispatch_uid="articles_log_lockout")
         post_migrate.connect(sync_search_config, sender=self, dispatch_uid="articles_sync_search_config")
-        # Cached pages go stale when the next scheduled article goes live.
-        pagecache.register_next_change(Article.objects.next_scheduled_at)
+        from . import cachetags, chrome
+
+        # When a scheduled article goes live, the pages it appears on are invalidated then.
+        pagecache.register_next_change(Article.objects.next_scheduled_at, cachetags.due_tags)
+        models.signals.pre_delete.connect(
+            cachetags.article_deleting, sender=Article, dispatch_uid="articles_invalidate_deleted"
+        )
+        chrome.register()
+        pagecache.register_warmer(cachetags.warm_paths)

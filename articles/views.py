@@ -1,8 +1,9 @@
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from axes.helpers import get_client_ip_address
+from django.conf import settings
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, QueryDict
 from django.shortcuts import get_object_or_404, redirect
@@ -14,8 +15,9 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from pagecache import cached_fragment, query_parameters
+from pagecache import cached_fragment, query_parameters, tag_page
 
+from . import cachetags
 from .forms import ArticleIndexForm, SearchForm
 from .models import Article, ArticleOldSlug, Author, Page, published_q
 from .pagination import ArchivePaginator
@@ -27,7 +29,6 @@ from .services import article_count_first_read, reader_over_rate_limit
 
 LATEST_COUNT = 10
 SECTION_BLOCK_COUNT = 4
-BREAKING_COUNT = 3
 
 
 @query_parameters("page")
@@ -49,6 +50,7 @@ class HomeView(TemplateView):
     template_name = "articles/home.html"
 
     def get_context_data(self, **kwargs):
+        tag_page(self.request, cachetags.LIST_ALL)
         published = Article.objects.published()
         sections = section_tree(self.request).navigation
         # Every list on the page is a bounded "newest N" an index answers: one query for
@@ -57,7 +59,6 @@ class HomeView(TemplateView):
             "pinned": (published.filter(is_pinned=True), 1),
             "featured": (published.filter(is_featured=True), 1),
             "latest": (published, LATEST_COUNT + 1),
-            "breaking": (published.filter(is_breaking=True), BREAKING_COUNT),
             **{
                 ("section", section.pk): (
                     published.filter(section_id__in=section.descendant_ids()),
@@ -76,7 +77,6 @@ class HomeView(TemplateView):
 
         return super().get_context_data(
             top_story=cards.get(top_id),
-            breaking_articles=articles(ids["breaking"]),
             latest_articles=articles([pk for pk in ids["latest"] if pk != top_id][:LATEST_COUNT]),
             section_blocks=[
                 (section, articles(ids["section", section.pk]))
@@ -103,6 +103,7 @@ class SectionDetailView(PublishedListMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def filter_articles(self, articles):
+        tag_page(self.request, f"list:section:{self.section.pk}", *cachetags.section_tags(self.section))
         return articles.in_section(self.section)
 
     def get_context_data(self, **kwargs):
@@ -122,6 +123,7 @@ class TagDetailView(PublishedListMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def filter_articles(self, articles):
+        tag_page(self.request, f"list:tag:{self.tag.pk}", f"tag:{self.tag.pk}")
         return articles.tagged(self.tag)
 
     def get_context_data(self, **kwargs):
@@ -136,6 +138,7 @@ class AuthorDetailView(PublishedListMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def filter_articles(self, articles):
+        tag_page(self.request, f"list:author:{self.author.pk}", f"author:{self.author.pk}")
         return articles.by_author(self.author)
 
     def get_context_data(self, **kwargs):
@@ -162,7 +165,13 @@ class ArticleDetailView(DetailView):
             return super().get_object(queryset)
         # Readers all see the same published article: loaded (with bylines, tags and
         # corrections) once per content generation, like the fragments around it.
-        article = cached_fragment(self.request, f"article:{self.kwargs['slug']}", self.find_published)
+        article = cached_fragment(
+            self.request,
+            f"article:{self.kwargs['slug']}",
+            self.find_published,
+            # Not found yet: a publication (list:all) may bring it.
+            tags=lambda found: [cachetags.article_tag(found.pk)] if found else [cachetags.LIST_ALL],
+        )
         if article is None:
             raise Http404("No such article.")
         return article
@@ -178,6 +187,7 @@ class ArticleDetailView(DetailView):
             withdrawn = Article.objects.gone().filter(slug=kwargs["slug"]).first()
             if withdrawn is None:
                 return self.old_slug_redirect(kwargs["slug"])
+            tag_page(request, cachetags.article_tag(withdrawn.pk))
             response = self.response_class(
                 request=request,
                 template="articles/article_withdrawn.html",
@@ -204,15 +214,18 @@ class ArticleDetailView(DetailView):
         article = visible.select_related("section").filter(pk=old.article_id).first()
         if article is None:
             raise Http404("No such article.")
+        tag_page(self.request, cachetags.article_tag(article.pk))
         return redirect(article.get_absolute_url(), permanent=True)
 
     def get_context_data(self, **kwargs):
         article = self.object
         tree = section_tree(self.request)
         section = tree.by_id.get(article.section_id, article.section)
+        crumbs = section.ancestors(include_self=True)
+        tag_page(self.request, *cachetags.article_page_tags(article, crumbs))
         return super().get_context_data(
             is_preview=not article.is_published(),
-            breadcrumbs=section.ancestors(include_self=True),
+            breadcrumbs=crumbs,
             **kwargs,
         )
 
@@ -241,6 +254,11 @@ class ArticlePreviewView(ArticleDetailView):
 
 class PageDetailView(DetailView):
     model = Page
+
+    def get_object(self, queryset=None):
+        page = super().get_object(queryset)
+        tag_page(self.request, f"page:{page.pk}")
+        return page
 
 
 @query_parameters("q", "section", "from", "to", "page")
@@ -306,7 +324,17 @@ class ArticleIndexView(ListView):
             return self.render_to_response(self.get_context_data(), status=400)
         self.day = self.form.cleaned_data["date"] or self.today
         self.section = self.form.cleaned_data["section"]
-        return super().get(request, *args, **kwargs)
+        tag_page(request, f"list:day:{self.day.isoformat()}")
+        response = super().get(request, *args, **kwargs)
+        if not self.form.cleaned_data["date"]:
+            # "Today" ends at midnight, Jakarta time: the cached page with it.
+            tomorrow = timezone.make_aware(
+                datetime.combine(self.today + timedelta(days=1), datetime.min.time())
+            )
+            response.page_cache_seconds = max(
+                1, min(int((tomorrow - timezone.now()).total_seconds()), settings.PAGE_CACHE_SECONDS)
+            )
+        return response
 
     def get_queryset(self):
         articles = Article.objects.published().published_on(self.day)

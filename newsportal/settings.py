@@ -120,17 +120,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: one spelling of the Host, no TRACE, no If-Modified-Since from the future.
     "newsportal.middleware.RequestSanityMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    # Outside the page cache, so cached pages get the policy too.
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    # WhiteNoise right after SecurityMiddleware: static files skip the rest.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    *(["newsportal.middleware.QueryCountHeaderMiddleware"] if env_bool("QUERY_COUNT_HEADER") else []),
     # Answers If-None-Match with 304, for cached and freshly rendered pages alike.
     "django.middleware.http.ConditionalGetMiddleware",
-    # Before sessions, locale and auth: a cache hit skips all of them.
+    # As early as it can be: a cached page skips everything below. The headers those add
+    # (security, CSP) are stored with the page when it renders. (Static files never get
+    # here: newsportal/wsgi.py serves them before Django.)
     "pagecache.middleware.PublicPageCacheMiddleware",
-    # Inside the page cache, so compressed pages are cached compressed.
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # For the test client and anything not going through newsportal/wsgi.py.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *(["newsportal.middleware.QueryCountHeaderMiddleware"] if env_bool("QUERY_COUNT_HEADER") else []),
+    # Compresses what the page cache does not store (it compresses its own pages).
     "django.middleware.gzip.GZipMiddleware",
     *(["newsportal.db_router.ReplicaReadsMiddleware"] if os.environ.get("DATABASE_REPLICA_URL") else []),
     # A lost database becomes a 503 with Retry-After, not a 500.
@@ -265,8 +266,20 @@ CACHES["template_fragments"] = {
     "OPTIONS": {"MAX_ENTRIES": 1000},
 }
 
-# Anonymous public pages are cached this long (and invalidated on every change).
-PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
+# Anonymous public pages are cached this long at most; a change invalidates exactly the
+# pages showing it (cache tags, pagecache/tags.py), so an archive page may stay for hours.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "21600"))
+# When a cached page went stale because something it shows changed, one request renders
+# it again while the others get the previous copy, for at most this long. Never for an
+# article unpublished, withdrawn or corrected.
+PAGE_CACHE_RENDER_LOCK_SECONDS = int(os.environ.get("PAGE_CACHE_RENDER_LOCK_SECONDS", "5"))
+# After a change, the pages it touched are rendered again in the background, for these
+# hosts (scheme://host); empty: the first of ALLOWED_HOSTS, with HTTPS's scheme.
+PAGE_CACHE_WARM = env_bool("PAGE_CACHE_WARM", default=True)
+PAGE_CACHE_WARM_ORIGINS = env_list("PAGE_CACHE_WARM_ORIGINS")
+# The tags of a cached page whose view named none (feeds, sitemaps, robots.txt): it goes
+# stale with any change to a listing or the site's chrome (articles/cachetags.py).
+PAGE_CACHE_UNTAGGED_TAGS = ["list:all", "chrome"]
 # While the database is unavailable, cached pages are served this long past their freshness
 # (marked X-Cache: STALE), and CDNs are told the same (stale-if-error). 0: off.
 PAGE_CACHE_STALE_IF_ERROR_SECONDS = int(os.environ.get("PAGE_CACHE_STALE_IF_ERROR_SECONDS", str(24 * 3600)))

@@ -40,6 +40,8 @@ urlpatterns = [
     ),
     # Counts reads for Terpopuler; outside the language prefix, one address for all pages.
     path("api/baca/", read_beacon, name="read-beacon"),
+    # Page chrome for a CDN assembling pages with ESI (pagecache/chrome.py).
+    path("", include("pagecache.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Uploaded media: Django serves it in the embedded set-up; in production the

@@ -1,4 +1,4 @@
-"""Pieces of public pages that are the same for every reader, cached per content generation."""
+"""Pieces of public pages that are the same for every reader, cached until what they show changes."""
 
 import logging
 import time
@@ -9,6 +9,7 @@ from django.core.cache import cache
 from .expiry import FRAGMENT_SECONDS, seconds_until_stale
 from .generation import current_reading
 from .local import LOCAL_FRAGMENTS
+from .tags import Freshness, freshness, tag_page
 
 logger = logging.getLogger(__name__)
 
@@ -20,39 +21,61 @@ def fragment_seconds(request=None):
     return seconds_until_stale(FRAGMENT_SECONDS, request)
 
 
-def cached_fragment(request, name, compute, *, shared=True):
-    """Return compute(), kept until the public content changes.
+def cached_fragment(request, name, compute, *, tags=(), shared=True, seconds=FRAGMENT_SECONDS):
+    """Return compute(), kept until what it shows changes.
 
-    For the parts of public pages that are the same for every reader: keyed by
-    the content generation (bumped on every change) and expiring at the next
-    scheduled publication, exactly like whole cached pages. Each process keeps
-    its own copy while the generation is vouched for (pub/sub, or the shared
-    file read this request); shared=False skips the shared cache altogether,
-    for small and numerous pieces (article cards) where a round trip costs
-    more than rendering them again.
+    For the parts of public pages that are the same for every reader. tags
+    names what the value shows (or is a function of the value returning them),
+    exactly like a whole page's tags; the page using the fragment is tagged
+    with them too, so the page goes stale with it. A fragment also expires
+    after `seconds` and at the next scheduled publication. Each process keeps
+    its own copy while the store is vouched for (pub/sub, or the shared file);
+    shared=False skips the shared cache altogether, for small and numerous
+    pieces (article cards) where a round trip costs more than rendering them.
     """
     if settings.PAGE_CACHE_SECONDS <= 0:  # caching switched off (as in most tests)
-        return compute()
-    generation, local = current_reading(request)
-    if generation is None or not (shared or local):
-        return compute()
-    key = f"fragment:{generation}:{name}"
-    if local and (value := LOCAL_FRAGMENTS.get(key, generation)) is not None:
+        value = compute()
+        tag_page(request, *(tags(value) if callable(tags) else tags))
         return value
-    value = None
+    reading = current_reading(request)
+    generation = reading.generation
+    if generation is None or not (shared or reading.local):
+        value = compute()
+        tag_page(request, *(tags(value) if callable(tags) else tags))
+        return value
+    key = f"fragment:{generation}:{name}"
+    now = time.time()
+    if reading.local and (copy := LOCAL_FRAGMENTS.lookup(key)) is not None:
+        if (
+            now < copy.expires
+            and freshness(reading, copy.generation, copy.as_of, copy.tags) is Freshness.FRESH
+        ):
+            tag_page(request, *copy.tags)
+            return copy.value()
     if shared:
         try:
-            value = cache.get(key)
+            entry = cache.get(key)
         except Exception:
-            return compute()
-    timeout = seconds_until_stale(FRAGMENT_SECONDS, request)
-    if value is None:
-        value = compute()
-        if shared and timeout > 1:
+            entry = None
+        if entry is not None:
+            as_of, entry_tags, expires, value = entry
+            if now < expires and freshness(reading, generation, as_of, entry_tags) is Freshness.FRESH:
+                if reading.local:
+                    LOCAL_FRAGMENTS.put(key, generation, as_of, entry_tags, expires, value)
+                tag_page(request, *entry_tags)
+                return value
+    as_of = reading.clock  # read when the request began: a change during compute() makes this stale
+    value = compute()
+    value_tags = frozenset(tags(value) if callable(tags) else tags)
+    tag_page(request, *value_tags)
+    timeout = seconds_until_stale(seconds, request)
+    if timeout > 1:
+        expires = now + timeout
+        if shared:
             try:
-                cache.set(key, value, timeout)
+                cache.set(key, (as_of, value_tags, expires, value), timeout)
             except Exception:
                 logger.warning("Could not store %s in cache", name, exc_info=True)
-    if local and timeout > 1:
-        LOCAL_FRAGMENTS.put(key, generation, time.time() + timeout, value)
+        if reading.local:
+            LOCAL_FRAGMENTS.put(key, generation, as_of, value_tags, expires, value)
     return value

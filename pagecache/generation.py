@@ -1,22 +1,32 @@
-"""The content generation: one number every process agrees on, changed by every public change.
+"""The content generation and the tag clock: what every process agrees the public content is.
 
-Every cached page and fragment is stored with the generation it was rendered
-in and is only served while the generation is the same, so one bump makes
-every copy on every app server stale at once. The number lives in a store
-every process shares:
+Two numbers and a table, in a store every process shares:
 
-- RedisStore (REDIS_URL set): one key in Redis, bumps published over pub/sub
-  so each process's GenerationWatcher can vouch for its in-memory copies
-  without a round trip per request.
+- the generation: every cached page and fragment is stored with the generation
+  it was rendered in and is only served while it is the same, so one bump
+  makes every copy on every app server stale at once (invalidate_public_pages);
+- the clock: a counter moved by every targeted change (pages_changed), which
+  also writes the clock's new value into each tag it touches. A copy stored
+  with the clock it was rendered at ("as of") and the tags it shows is current
+  while none of those tags moved past it (pagecache/tags.py).
+
+The stores:
+
+- RedisStore (REDIS_URL set): one Redis hash (generation, clock, tags), every
+  change published over pub/sub so each process's GenerationWatcher can vouch
+  for its in-memory copies without a round trip per request.
 - FileStore (no Redis, as with `make serve`'s embedded default): one small
-  file under VAR_DIR, read on every request (microseconds: it is one open and
-  read of a page-cached file), shared by every worker on the machine.
-- FakeStore: in memory, for tests; it can be taken down or flushed.
+  file under VAR_DIR holding the generation, read on every request
+  (microseconds), shared by every worker on the machine. It keeps no tags: a
+  targeted change bumps the generation there, as every change did before.
+- FakeStore: in memory, like Redis, for tests; it can be taken down or flushed.
 
 A generation that cannot be read is None, never a default: nothing cached is
 served or stored while it is unknown. A store that lost its value (Redis
 flushed or restarted, the file deleted) starts again from a fresh random
-number, never from one that copies made before could still carry.
+generation, never from one that copies made before could still carry; the
+clock and the tags live in the same hash as the generation, so they are lost
+(or evicted) together with it, never alone.
 """
 
 import logging
@@ -34,13 +44,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import Signal
 
 from .breaker import OUTAGE_ERRORS, REDIS_BREAKER, RedisUnavailable
 from .local import LOCAL_FRAGMENTS, LOCAL_PAGES
 
 logger = logging.getLogger(__name__)
 
-GENERATION_KEY = "pages:generation"
+GENERATION_KEY = "pages:state"
 # How long a process waits for Redis to confirm a subscription before it tries again.
 SUBSCRIBE_TIMEOUT = 2.0
 
@@ -50,26 +61,69 @@ def fresh_generation():
     return secrets.randbelow(2**48) + 1
 
 
+class State(NamedTuple):
+    """What a store holds: the generation, and the clock of targeted changes."""
+
+    generation: int
+    clock: int
+
+
+class TagVersion(NamedTuple):
+    """The clock of a tag's last change, and of its last hard one (never to be served stale after)."""
+
+    version: int
+    hard: int
+
+
+UNCHANGED = TagVersion(0, 0)
+
+
+def tags_message(clock, hard, tags):
+    """Return the announcement of a targeted change: b"tags <clock> <0|1> <tag> ..."."""
+    return " ".join(["tags", str(clock), "1" if hard else "0", *tags]).encode()
+
+
+def parse_tags_message(data):
+    """Return (clock, hard, tags) from tags_message(), or None for any other announcement."""
+    parts = data.decode().split(" ") if isinstance(data, bytes) else str(data).split(" ")
+    if len(parts) < 3 or parts[0] != "tags":
+        return None
+    return int(parts[1]), parts[2] == "1", parts[3:]
+
+
 class GenerationStore:
-    """Where the generation lives. get() and bump() raise when the store is unreachable.
+    """Where the generation lives. Reads and bumps raise when the store is unreachable.
 
     `vouches_locally`: reading the store per request is cheap and authoritative, so
     copies a process keeps in memory under the value read may be trusted without
-    a subscription. `pubsub()`: a redis-py style PubSub announcing every bump, or
+    a subscription. `pubsub()`: a redis-py style PubSub announcing every change, or
     None when the store has no announcements (then reading it per request is the
-    only way to know).
+    only way to know). `keeps_tags`: targeted changes move only their tags; a
+    store without tags bumps the generation for them instead.
     """
 
     vouches_locally = False
+    keeps_tags = False
     channel = GENERATION_KEY
     # A CircuitBreaker (breaker.py) when the store can hang: reads skip it while it is open.
     breaker = None
 
     def get(self):
+        """Return the store's State."""
         raise NotImplementedError
 
     def bump(self):
+        """Change the generation (every copy goes stale); return the new one."""
         raise NotImplementedError
+
+    def bump_tags(self, tags, *, hard):
+        """Move the clock and write it into each tag; return the new clock."""
+        self.bump()
+        return 0
+
+    def tag_versions(self, tags):
+        """Return {tag: TagVersion} for tags (UNCHANGED for a tag never changed)."""
+        return {tag: UNCHANGED for tag in tags}
 
     def guarded(self, operation, function):
         """Return function(), unless the breaker is open (then raise at once); record the outcome."""
@@ -97,15 +151,39 @@ class GenerationStore:
         return None
 
 
+# Atomic in Redis: the clock moves, each tag takes its value (and its hard mark), and the
+# change is announced, in that order for every subscriber.
+BUMP_TAGS_SCRIPT = """
+local clock = redis.call('HINCRBY', KEYS[1], 'clock', 1)
+local hard = ARGV[1] == '1'
+local fields = {}
+for i = 2, #ARGV do
+  fields[#fields + 1] = 'v:' .. ARGV[i]
+  fields[#fields + 1] = clock
+  if hard then
+    fields[#fields + 1] = 'h:' .. ARGV[i]
+    fields[#fields + 1] = clock
+  end
+end
+if #fields > 0 then redis.call('HSET', KEYS[1], unpack(fields)) end
+local message = 'tags ' .. clock .. ' ' .. ARGV[1]
+for i = 2, #ARGV do message = message .. ' ' .. ARGV[i] end
+redis.call('PUBLISH', KEYS[1], message)
+return clock
+"""
+
+
 class RedisStore(GenerationStore):
-    """The generation as one Redis key (under the cache's KEY_PREFIX), bumps published on it."""
+    """The generation, the clock and the tags as one Redis hash (under the cache's KEY_PREFIX)."""
 
     breaker = REDIS_BREAKER
+    keeps_tags = True
 
     def __init__(self, url, key):
         self.url = url
         self.key = self.channel = key
         self.client = self.connect()
+        self.bump_tags_script = self.client.register_script(BUMP_TAGS_SCRIPT)
 
     def connect(self, socket_timeout=None):
         import redis
@@ -123,22 +201,40 @@ class RedisStore(GenerationStore):
         return self.guarded("generation read", self.read)
 
     def read(self):
-        value = self.client.get(self.key)
-        if value is None:  # flushed or restarted: start again somewhere no copy can be
-            self.client.set(self.key, fresh_generation(), nx=True)
-            value = self.client.get(self.key)
-        return int(value)
+        generation, clock = self.client.hmget(self.key, "generation", "clock")
+        if generation is None:  # flushed, restarted or evicted: start again where no copy can be
+            self.client.hsetnx(self.key, "generation", fresh_generation())
+            generation, clock = self.client.hmget(self.key, "generation", "clock")
+        return State(int(generation), int(clock or 0))
 
     def bump(self):
         return self.attempted("generation bump", self.increment)
 
     def increment(self):
         with self.client.pipeline(transaction=True) as pipe:
-            pipe.set(self.key, fresh_generation(), nx=True)
-            pipe.incr(self.key)
+            pipe.hsetnx(self.key, "generation", fresh_generation())
+            pipe.hincrby(self.key, "generation", 1)
             pipe.publish(self.channel, b"bump")
             _created, generation, _listeners = pipe.execute()
         return generation
+
+    def bump_tags(self, tags, *, hard):
+        tags = list(tags)
+        return self.attempted(
+            "tag bump",
+            lambda: int(self.bump_tags_script(keys=[self.key], args=["1" if hard else "0", *tags])),
+        )
+
+    def tag_versions(self, tags):
+        tags = list(tags)
+        if not tags:
+            return {}
+        fields = [field for tag in tags for field in (f"v:{tag}", f"h:{tag}")]
+        values = self.guarded("tag read", lambda: self.client.hmget(self.key, fields))
+        return {
+            tag: TagVersion(int(values[2 * index] or 0), int(values[2 * index + 1] or 0))
+            for index, tag in enumerate(tags)
+        }
 
     def pubsub(self):
         # Its own connection: a subscribed connection can do nothing else. It is read by the
@@ -156,13 +252,13 @@ class FileStore(GenerationStore):
 
     def get(self):
         try:
-            return self.read()
+            return State(self.read(), 0)
         except FileNotFoundError:
             self.write(fresh_generation(), replace=False)
-            return self.read()
+            return State(self.read(), 0)
         except ValueError:  # half a value cannot happen (writes are atomic) but must never pass as one
             self.write(fresh_generation(), replace=True)
-            return self.read()
+            return State(self.read(), 0)
 
     def read(self):
         # Plain os calls: ~5 µs per request on the dev machine, against ~23 µs for Path.read_bytes().
@@ -198,13 +294,18 @@ class FileStore(GenerationStore):
 
 
 class FakeStore(GenerationStore):
-    """An in-memory store for tests, with announcements like Redis's and outages on demand."""
+    """An in-memory store for tests, with tags and announcements like Redis's and outages on demand."""
 
-    def __init__(self, *, vouches_locally=False, announces=True, breaker=None):
+    keeps_tags = True
+
+    def __init__(self, *, vouches_locally=False, announces=True, breaker=None, keeps_tags=True):
         self.vouches_locally = vouches_locally
         self.announces = announces
         self.breaker = breaker
+        self.keeps_tags = keeps_tags
         self.value = None
+        self.clock = 0
+        self.tags = {}
         self.is_down = False
         self.subscriptions = []
         self.reads = 0
@@ -221,7 +322,7 @@ class FakeStore(GenerationStore):
         self.reads += 1
         if self.value is None:
             self.value = fresh_generation()
-        return self.value
+        return State(self.value, self.clock)
 
     def bump(self):
         return self.attempted("generation bump", self.increment)
@@ -231,12 +332,32 @@ class FakeStore(GenerationStore):
         if self.value is None:
             self.value = fresh_generation()
         self.value += 1
-        for subscription in list(self.subscriptions):
-            subscription.deliver({"type": "message", "channel": self.channel, "data": b"bump"})
+        self.announce(b"bump")
         return self.value
+
+    def bump_tags(self, tags, *, hard):
+        if not self.keeps_tags:
+            return super().bump_tags(tags, hard=hard)
+        self.check()
+        self.clock += 1
+        for tag in tags:
+            previous = self.tags.get(tag, UNCHANGED)
+            self.tags[tag] = TagVersion(self.clock, self.clock if hard else previous.hard)
+        self.announce(tags_message(self.clock, hard, tags))
+        return self.clock
+
+    def tag_versions(self, tags):
+        self.check()
+        return {tag: self.tags.get(tag, UNCHANGED) for tag in tags}
+
+    def announce(self, data):
+        for subscription in list(self.subscriptions):
+            subscription.deliver({"type": "message", "channel": self.channel, "data": data})
 
     def flush(self):
         self.value = None
+        self.clock = 0
+        self.tags = {}
 
     def pubsub(self):
         return FakePubSub(self) if self.announces else None
@@ -309,8 +430,8 @@ def using_store(store):
         WATCHER.reset()
 
 
-def read_generation(store=None):
-    """Return the store's generation, or None when it cannot be read."""
+def read_state(store=None):
+    """Return the store's State, or None when it cannot be read."""
     try:
         return (store or generation_store()).get()
     except RedisUnavailable:  # the breaker is open: logged once when it opened
@@ -320,23 +441,35 @@ def read_generation(store=None):
         return None
 
 
-class GenerationWatcher:
-    """This process's view of the generation, kept current by the store's announcements.
+def read_generation(store=None):
+    """Return the store's generation, or None when it cannot be read."""
+    state = read_state(store)
+    return None if state is None else state.generation
 
-    `current()` returns the generation while the subscription is up and None
+
+class GenerationWatcher:
+    """This process's view of the store, kept current by the store's announcements.
+
+    `current()` returns the State while the subscription is up and None
     otherwise (then callers read the store). A background thread per process
     subscribes, waits for the server's confirmation and only then reads the
-    generation, so no bump can fall in between; every announcement makes it
-    read the generation again, so the value is the store's own, never one
-    pieced together from messages.
+    state, so no change can fall in between. A generation bump makes it read
+    the store again; a targeted change is applied from its announcement
+    (clock and tags, published atomically with the change), so the process
+    knows every tag moved since it subscribed (`since`) without asking.
     """
 
     def __init__(self):
-        self.generation = None
+        self.state = None
+        self.since = None
+        self.versions = {}
         self.pid = None
         self.store = None
         self.stopped = threading.Event()
         self.lock = threading.Lock()
+        # Called about once a second from the watcher's thread (scheduled changes falling due).
+        self.tick_callbacks = []
+        self.last_tick_error = None
 
     def current(self):
         store = generation_store()
@@ -347,7 +480,14 @@ class GenerationWatcher:
         if store.breaker is not None and store.breaker.is_open:
             # A hung store's subscription may stay silent rather than fail: vouch for nothing.
             return None
-        return self.generation
+        return self.state
+
+    def known_versions(self, tags, as_of):
+        """Return {tag: TagVersion} from announcements, or None if they cannot tell for a copy this old."""
+        if self.state is None or self.since is None or as_of < self.since:
+            return None
+        versions = self.versions
+        return {tag: versions.get(tag, UNCHANGED) for tag in tags}
 
     def start(self, store):
         with self.lock:
@@ -355,7 +495,7 @@ class GenerationWatcher:
                 return
             self.stopped.set()  # a thread watching another store (tests) stops at its next message
             self.stopped = threading.Event()
-            self.pid, self.store, self.generation = os.getpid(), store, None
+            self.pid, self.store, self.state, self.since = os.getpid(), store, None, None
             threading.Thread(
                 target=self.listen, args=(store, self.stopped), name="page-generation", daemon=True
             ).start()
@@ -363,7 +503,8 @@ class GenerationWatcher:
     def reset(self):
         with self.lock:
             self.stopped.set()
-            self.pid = self.store = self.generation = None
+            self.pid = self.store = self.state = self.since = None
+            self.versions = {}
 
     def listen(self, store, stopped):
         while not stopped.is_set():
@@ -377,11 +518,12 @@ class GenerationWatcher:
                     return
                 with pubsub:
                     subscribe_confirmed(pubsub, store.channel)
-                    self.vouch(store, stopped, store.get())
+                    self.subscribed(store, stopped, store.get())
                     while not stopped.is_set():
                         message = pubsub.get_message(timeout=1.0)
                         if message is not None and message["type"] == "message":
-                            self.vouch(store, stopped, store.get())
+                            self.heard(store, stopped, message["data"])
+                        self.tick()
             except Exception as error:  # store gone: stop trusting memory, retry
                 if (
                     store.breaker is not None
@@ -389,13 +531,46 @@ class GenerationWatcher:
                     and not isinstance(error, RedisUnavailable)
                 ):
                     store.breaker.failed("subscription", error)
-                self.vouch(store, stopped, None)
+                self.subscribed(store, stopped, None)
                 forget_local_copies()
                 stopped.wait(1)
 
-    def vouch(self, store, stopped, generation):
+    def subscribed(self, store, stopped, state):
         if not stopped.is_set() and self.store is store:
-            self.generation = generation
+            self.versions = {}
+            self.since = state.clock if state is not None else None
+            self.state = state
+
+    def heard(self, store, stopped, data):
+        if stopped.is_set() or self.store is not store:
+            return
+        change = parse_tags_message(data)
+        if change is None:  # the generation moved: read the store's own value
+            self.state = store.get()
+        else:
+            self.apply(*change)
+
+    def apply(self, clock, hard, tags):
+        """Take a targeted change into this process's view (its announcement, or this process's own bump)."""
+        for tag in tags:
+            previous = self.versions.get(tag, UNCHANGED)
+            version = max(previous.version, clock)
+            self.versions[tag] = TagVersion(version, max(previous.hard, clock) if hard else previous.hard)
+        state = self.state
+        if state is not None and clock > state.clock:
+            self.state = State(state.generation, clock)
+
+    def tick(self):
+        for callback in self.tick_callbacks:
+            try:
+                callback()
+            except Exception as error:
+                # Once per kind of failure, not every second while (say) the database is away.
+                if repr(error) != self.last_tick_error:
+                    self.last_tick_error = repr(error)
+                    logger.warning("Page cache watcher task failed: %r", error)
+            else:
+                self.last_tick_error = None
 
 
 def subscribe_confirmed(pubsub, channel, timeout=SUBSCRIBE_TIMEOUT):
@@ -424,24 +599,28 @@ WATCHER = GenerationWatcher()
 
 
 class Reading(NamedTuple):
-    """The generation a request works with, and whether this process's own copies may be used."""
+    """What a request works with: the generation, the clock, and whether this process's own copies may be used."""
 
     generation: int | None
+    clock: int
     local: bool
 
 
 def current_reading(request=None):
-    """Return this request's Reading of the generation; read once per request, kept on it."""
+    """Return this request's Reading of the store; read once per request, kept on it."""
     if request is not None and hasattr(request, "page_generation"):
         return request.page_generation
     store = generation_store()
     watched = WATCHER.current()
     if watched is not None:
-        reading = Reading(watched, True)
+        reading = Reading(watched.generation, watched.clock, True)
     else:
-        generation = read_generation(store)
+        state = read_state(store)
         local = store.vouches_locally and settings.PAGE_CACHE_LOCAL_ENTRIES > 0
-        reading = Reading(generation, local and generation is not None)
+        if state is None:
+            reading = Reading(None, 0, False)
+        else:
+            reading = Reading(state.generation, state.clock, local)
     if request is not None:
         request.page_generation = reading
     return reading
@@ -450,10 +629,14 @@ def current_reading(request=None):
 def content_generation(request=None):
     """Return the content generation, or None while it cannot be read.
 
-    It changes whenever readers could see a change. The page cache reads it once
-    per request and leaves it on the request.
+    It changes only when every cached copy must go (invalidate_public_pages);
+    targeted changes move tags instead (see pagecache/tags.py).
     """
     return current_reading(request).generation
+
+
+def watching(store):
+    return WATCHER.pid == os.getpid() and WATCHER.store is store and WATCHER.state is not None
 
 
 def invalidate_public_pages():
@@ -467,17 +650,51 @@ def invalidate_public_pages():
     except Exception:  # a cache outage must not fail the editor's save
         logger.exception("Could not invalidate the page cache")
         return None
-    if WATCHER.pid == os.getpid() and WATCHER.store is store and WATCHER.generation is not None:
+    if watching(store):
         # This process knows at once, without waiting for its own announcement. Its
         # listener re-reads the store when the announcement arrives, so a newer bump
         # from elsewhere that this one overtook is corrected then.
-        WATCHER.generation = generation
+        WATCHER.state = State(generation, WATCHER.state.clock)
+    changed.send(sender=None, tags=None, hard=True)
     return generation
+
+
+def invalidate_tags(tags, *, hard=False):
+    """Invalidate the cached pages and fragments showing any of tags, on every app server, now.
+
+    hard: what they showed must never be served again, not even while a fresh
+    copy renders (an article taken down or corrected). Return the new clock, or
+    None if the store could not be reached.
+    """
+    tags = sorted(set(tags))
+    if not tags:
+        return None
+    store = generation_store()
+    try:
+        clock = store.bump_tags(tags, hard=hard)
+    except Exception:  # a cache outage must not fail the editor's save
+        logger.exception("Could not invalidate cached pages tagged %s", " ".join(tags))
+        return None
+    if store.keeps_tags and watching(store):
+        WATCHER.apply(clock, hard, tags)  # at once here; the announcement repeats it harmlessly
+    changed.send(sender=None, tags=tags, hard=hard)
+    return clock
 
 
 def public_pages_changed():
     """Invalidate every cached public page, on every app server, after the transaction commits."""
     transaction.on_commit(invalidate_public_pages)
+
+
+def pages_changed(tags, *, hard=False):
+    """Invalidate the cached pages showing tags, on every app server, after the transaction commits."""
+    tags = frozenset(tags)
+    transaction.on_commit(lambda: invalidate_tags(tags, hard=hard))
+
+
+# Sent after every invalidation, with tags (None: everything) and hard: for purging a CDN
+# and warming the pages again.
+changed = Signal()
 
 
 def _forget_stores(*, setting, **kwargs):

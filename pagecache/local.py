@@ -1,16 +1,29 @@
 """The per-process tier: each process's hottest pages and fragments, kept in its own memory.
 
-A copy is stored with the generation it was made in and an expiry time, and is
-returned only for that same generation: callers pass the generation they hold
-a guarantee for (a subscription vouching for it, or the shared file just read).
+A copy is kept with the generation and clock it was made at, the tags it shows
+and an expiry time; callers judge it (pagecache/tags.py) with the Reading they
+hold a guarantee for (a subscription vouching for it, or the shared file just
+read) before they use it.
 """
 
 import pickle
 import threading
 import time
 from collections import OrderedDict
+from typing import NamedTuple
 
 from django.conf import settings
+
+
+class Copy(NamedTuple):
+    generation: int
+    as_of: int
+    tags: frozenset
+    expires: float
+    blob: bytes
+
+    def value(self):
+        return pickle.loads(self.blob)
 
 
 class LocalCopies:
@@ -21,7 +34,8 @@ class LocalCopies:
 
     def __init__(self, capacity, stale_seconds=lambda: 0):
         self.capacity = capacity
-        # Expired copies are kept this much longer, for stale() only (stale-if-error).
+        # Expired copies are kept this much longer, for stale-serving (while a successor renders,
+        # or while the database is down).
         self.stale_seconds = stale_seconds
         self.entries = OrderedDict()
         self.lock = threading.Lock()
@@ -29,35 +43,31 @@ class LocalCopies:
     def __len__(self):
         return len(self.entries)
 
-    def get(self, key, generation):
+    def lookup(self, key):
+        """Return the Copy kept under key (perhaps expired, up to stale_seconds), or None."""
         with self.lock:
-            entry = self.entries.get(key)
-            if entry is None:
+            copy = self.entries.get(key)
+            if copy is None:
                 return None
-            if entry[0] != generation or time.time() >= entry[1]:
-                if entry[0] != generation or time.time() >= entry[1] + self.stale_seconds():
-                    del self.entries[key]
+            if time.time() >= copy.expires + self.stale_seconds():
+                del self.entries[key]
                 return None
             self.entries.move_to_end(key)
-        return pickle.loads(entry[2])
+        return copy
 
-    def stale(self, key, generation):
-        """Return the copy for this generation even if it expired, up to stale_seconds later."""
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is None or entry[0] != generation or time.time() >= entry[1] + self.stale_seconds():
-                return None
-        return pickle.loads(entry[2])
-
-    def put(self, key, generation, expires, value):
+    def put(self, key, generation, as_of, tags, expires, value):
         if generation is None:  # an unknown generation vouches for nothing
             return
-        blob = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        copy = Copy(generation, as_of, frozenset(tags), expires, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
         with self.lock:
-            self.entries[key] = (generation, expires, blob)
+            self.entries[key] = copy
             self.entries.move_to_end(key)
             while len(self.entries) > self.capacity():
                 self.entries.popitem(last=False)
+
+    def discard(self, key):
+        with self.lock:
+            self.entries.pop(key, None)
 
     def clear(self):
         with self.lock:

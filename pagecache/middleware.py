@@ -1,15 +1,33 @@
-"""Whole anonymous public pages, served from the cache before sessions, locale and auth run."""
+"""Whole anonymous public pages, served from the cache before sessions, locale and auth run.
 
+A page is stored once, uncompressed, with the tags it shows and the clock it
+was rendered at (pagecache/tags.py), and its chrome placeholders unfilled
+(pagecache/chrome.py). Serving it fills the placeholders, compresses the
+result and remembers that per process until a part changes, so a hot page
+costs a dictionary lookup and a long-tail one a substitution and a gzip.
+
+When a copy went softly stale (something it shows changed), one request
+renders its successor while the others get the copy for at most
+PAGE_CACHE_RENDER_LOCK_SECONDS; a copy gone hard (an article taken down or
+corrected) is never served again.
+"""
+
+import gzip
 import hashlib
 import logging
+import threading
 import time
+from collections import OrderedDict
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponsePermanentRedirect
+from django.middleware.gzip import GZipMiddleware
 from django.utils.http import escape_leading_slashes, http_date
 
-from .expiry import seconds_until_stale
+from . import chrome
+from .expiry import publish_due_changes
 from .generation import current_reading
 from .keys import (
     accepts_gzip,
@@ -21,6 +39,7 @@ from .keys import (
     view_query_parameters,
 )
 from .local import LOCAL_PAGES
+from .tags import ALL, Freshness, freshness, page_tags
 
 logger = logging.getLogger(__name__)
 
@@ -28,105 +47,245 @@ logger = logging.getLogger(__name__)
 UNCACHED_PREFIXES = ("/admin/", "/pratinjau/", "/api/", "/healthz", "/readyz", "/i18n/")
 # Not 404: random URLs from bots would crowd real pages out of the cache.
 CACHED_STATUSES = {200, 301, 410}
+# The response headers that carry a page's tags to a CDN: Fastly's and Varnish xkey's
+# (space-separated) and Cloudflare's (comma-separated).
+TAG_HEADERS = (("Surrogate-Key", " "), ("xkey", " "), ("Cache-Tag", ","))
+# Conditional headers are answered here, for the assembled page, never by the view.
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 
 
-def cache_control_header():
-    seconds = settings.PAGE_CACHE_SECONDS
-    # Browsers revalidate every time (news changes); a CDN may keep the page briefly, and
-    # serve it while the site answers errors, as the site does itself (serve_stale()).
-    header = f"public, max-age=0, s-maxage={seconds}, stale-while-revalidate={seconds}"
+class PageCopy(NamedTuple):
+    """A page as the shared cache keeps it."""
+
+    generation: int
+    as_of: int
+    tags: frozenset
+    expires: float
+    response: object
+
+
+def cache_control_header(seconds=None):
+    seconds = settings.PAGE_CACHE_SECONDS if seconds is None else seconds
+    # Browsers revalidate every time (news changes); a CDN may keep the page (and is told
+    # when it changes, pagecache/cdn.py), and serve it while the site answers errors.
+    header = f"public, max-age=0, s-maxage={seconds}, stale-while-revalidate={settings.PAGE_CACHE_RENDER_LOCK_SECONDS}"
     if settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS > 0:
         header += f", stale-if-error={settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS}"
     return header
 
 
-def is_stale_usable(entry, generation):
-    """Return True if a shared-cache entry may stand in for a page that cannot be rendered.
+class Assembled:
+    """Each process's served forms of its hottest pages: chrome filled in, compressed, with an ETag."""
 
-    Only a copy of the current generation: nothing was published, changed or taken
-    down since it was rendered, so serving it reveals nothing readers could no
-    longer see; it merely expired (by time, or at a scheduled publication).
-    """
-    return (
-        entry is not None
-        and entry[0] == generation
-        and time.time() < entry[1] + settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS
-    )
+    def __init__(self, capacity):
+        self.capacity = capacity
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.entries.get(key)
+            if value is not None:
+                self.entries.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        with self.lock:
+            self.entries[key] = value
+            while len(self.entries) > self.capacity():
+                self.entries.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+
+
+ASSEMBLED = Assembled(lambda: max(settings.PAGE_CACHE_LOCAL_ENTRIES, 16))
+# Keys this process is rendering now (the shared lock spares the other processes).
+_rendering = set()
+_rendering_lock = threading.Lock()
 
 
 class PublicPageCacheMiddleware:
     """Serve anonymous GET/HEAD requests for public pages from the cache.
 
-    A page is served only if it was stored under the current content generation:
-    first from this process's memory when the generation is vouched for, then
-    from Django's cache (Redis, shared by every app server). While the generation
-    cannot be read, every request is rendered and nothing is stored.
+    First from this process's memory when the store is vouched for, then from
+    Django's cache (Redis, shared by every app server), each copy judged by its
+    generation, its tags and its expiry. While the store cannot be read, every
+    request is rendered and nothing is stored.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.gzip = GZipMiddleware(get_response)
 
     def __call__(self, request):
         if not self.is_cacheable_request(request):
             response = self.get_response(request)
             self.mark_private(response)
-            return response
+            return self.filled(request, response)
         if (response := self.normalise(request)) is not None:
             return response
-        generation, local = current_reading(request)
-        if generation is None:  # nothing cached can be trusted, and nothing stored would be found
-            return self.get_response(request)
+        publish_due_changes(request)
+        reading = current_reading(request)
+        if reading.generation is None:  # nothing cached can be trusted, and nothing stored would be found
+            return self.uncached(request)
         key = self.key_for(request)
-        if local and (response := LOCAL_PAGES.get(key, generation)) is not None:
-            response["X-Cache"] = "HIT"
-            return response
+        now = time.time()
+        stale = None
+        if reading.local and (copy := LOCAL_PAGES.lookup(key)) is not None:
+            verdict = freshness(reading, copy.generation, copy.as_of, copy.tags)
+            if verdict is Freshness.FRESH and now < copy.expires:
+                return self.serve(request, key, copy, copy.value(), "HIT")
+            if verdict is not Freshness.GONE:
+                stale = (copy, None)
+            else:
+                LOCAL_PAGES.discard(key)
         try:
             entry = cache.get(key)
         except Exception:  # without the cache, render every request
             logger.warning("Page cache unavailable; rendering uncached", exc_info=True)
-            return self.get_response(request)
-        if entry is not None and entry[0] == generation and time.time() < entry[1]:
-            if local:
-                LOCAL_PAGES.put(key, generation, entry[1], entry[2])
-            response = entry[2]
-            response["X-Cache"] = "HIT"
-            return response
-        response = self.get_response(request)
-        if getattr(response, "database_unavailable", False):
-            return self.serve_stale(key, generation, local, entry) or response
-        if self.is_cacheable_response(response):
-            self.prepare(response)
-            expires = self.expiry(request)
-            try:
-                # Kept past its freshness, for serve_stale() while the database is down.
-                timeout = settings.PAGE_CACHE_SECONDS + settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS
-                cache.set(key, (generation, expires, response), timeout)
-            except Exception:
-                logger.warning("Could not store page in cache", exc_info=True)
-            if local:
-                LOCAL_PAGES.put(key, generation, expires, response)
-            response["X-Cache"] = "MISS"
+            return self.uncached(request)
+        if isinstance(entry, PageCopy):
+            verdict = freshness(reading, entry.generation, entry.as_of, entry.tags)
+            if verdict is Freshness.FRESH and now < entry.expires:
+                if reading.local:
+                    LOCAL_PAGES.put(
+                        key, entry.generation, entry.as_of, entry.tags, entry.expires, entry.response
+                    )
+                return self.serve(request, key, entry, entry.response, "HIT")
+            if verdict is not Freshness.GONE and (stale is None or entry.as_of > stale[0].as_of):
+                stale = (entry, entry.response)
         else:
+            entry = None
+        claimed = False
+        if stale is not None:
+            claimed = self.claim(key)
+            if not claimed:  # another request renders the successor: serve this one meanwhile
+                copy, response = stale
+                return self.serve(request, key, copy, response or copy.value(), "STALE", revalidating=True)
+        try:
+            return self.render(request, key, reading, stale)
+        finally:
+            if claimed:
+                self.release(key)
+
+    def render(self, request, key, reading, stale):
+        saved = {name: request.META.pop(name) for name in CONDITIONAL_HEADERS if name in request.META}
+        response = self.get_response(request)
+        request.META.update(saved)
+        if getattr(response, "database_unavailable", False):
+            return self.serve_stale(request, key, stale) or response
+        if not self.is_cacheable_response(response):
             self.mark_private(response)
+            return self.filled(request, response)
+        self.prepare(request, response)
+        # A page that named nothing it shows goes stale with every listing (the safe default).
+        tags = frozenset(page_tags(request)) or frozenset(settings.PAGE_CACHE_UNTAGGED_TAGS)
+        seconds = getattr(response, "page_cache_seconds", settings.PAGE_CACHE_SECONDS)
+        copy = PageCopy(reading.generation, reading.clock, tags, time.time() + seconds, response)
+        try:
+            # Kept past its freshness, for serve_stale() while the database is down.
+            cache.set(key, copy, seconds + settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS)
+        except Exception:
+            logger.warning("Could not store page in cache", exc_info=True)
+        if reading.local:
+            LOCAL_PAGES.put(key, copy.generation, copy.as_of, tags, copy.expires, response)
+        return self.serve(request, key, copy, response, "MISS", fresh=True)
+
+    def uncached(self, request):
+        response = self.get_response(request)
+        return self.filled(request, response)
+
+    def serve(self, request, key, copy, response, status, *, revalidating=False, fresh=False):
+        """Return the stored response with its chrome filled in, compressed if accepted, tags and ETag set."""
+        esi = chrome.wants_esi(request)
+        encoding = request.page_encoding
+        body = response.content
+        own_tags = sorted(copy.tags)
+        if esi:
+            served, parts = chrome.esi_includes(body), ()
+        else:
+            request.page_tags = set()  # the chrome parts' tags, gathered while filling them in
+            served, parts = chrome.assemble(request, body)
+            own_tags = sorted(copy.tags | page_tags(request))
+        identity = (key, copy.generation, copy.as_of, copy.expires, encoding, esi, parts)
+        ready = None if fresh else ASSEMBLED.get(identity)
+        if ready is None:
+            etag = response.get("ETag") or f'"{hashlib.md5(served, usedforsecurity=False).hexdigest()}"'
+            if encoding == "gzip" and len(served) >= 200 and "Content-Encoding" not in response:
+                served = gzip.compress(served, compresslevel=6, mtime=0)
+                etag = etag if etag.startswith("W/") else f"W/{etag}"
+                compressed = True
+            else:
+                compressed = False
+            ready = (served, etag, compressed)
+            ASSEMBLED.put(identity, ready)
+        served, etag, compressed = ready
+        response.content = served
+        response["Content-Length"] = str(len(served))
+        response["ETag"] = etag
+        if compressed:
+            response["Content-Encoding"] = "gzip"
+        for header, separator in TAG_HEADERS:
+            response[header] = separator.join([ALL, *own_tags])
+        if esi:
+            response["Surrogate-Control"] = 'content="ESI/1.0"'
+        response["X-Cache"] = status
+        if revalidating:
+            response["Cache-Control"] = "no-cache"  # a CDN must not keep the previous copy as if fresh
+        return response
+
+    def serve_stale(self, request, key, stale):
+        """Return an expired copy of a page the database cannot render now, or None (stale-if-error)."""
+        if stale is None:
+            return None
+        copy, response = stale
+        if time.time() >= copy.expires + settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS:
+            return None
+        response = self.serve(request, key, copy, response or copy.value(), "STALE")
+        # Not fresh: a CDN must not keep it as if it were.
+        response["Cache-Control"] = "no-cache"
         return response
 
     @staticmethod
-    def serve_stale(key, generation, local, entry):
-        """Return the expired copy of a page the database cannot render now, or None (stale-if-error)."""
-        stale = LOCAL_PAGES.stale(key, generation) if local else None
-        if stale is None and is_stale_usable(entry, generation):
-            stale = entry[2]
-        if stale is None:
-            return None
-        stale["X-Cache"] = "STALE"
-        # Not fresh: a CDN must not keep it as if it were.
-        stale["Cache-Control"] = "no-cache"
-        return stale
+    def claim(key):
+        """Return True if this request may render key's successor (no other request is doing it)."""
+        with _rendering_lock:
+            if key in _rendering:
+                return False
+            _rendering.add(key)
+        try:
+            if cache.add(f"rendering:{key}", 1, timeout=settings.PAGE_CACHE_RENDER_LOCK_SECONDS):
+                return True
+        except Exception:
+            return True  # without the shared cache, render: nothing better can be offered
+        with _rendering_lock:
+            _rendering.discard(key)
+        return False
 
     @staticmethod
-    def expiry(request):
-        """Return when a page rendered now goes stale: at the latest, the next scheduled publication."""
-        return time.time() + seconds_until_stale(settings.PAGE_CACHE_SECONDS, request)
+    def release(key):
+        with _rendering_lock:
+            _rendering.discard(key)
+        try:
+            cache.delete(f"rendering:{key}")
+        except Exception:
+            pass
+
+    def filled(self, request, response):
+        """Fill the chrome of a response that is not cached (off, staff, a 404), then compress it as usual."""
+        if (
+            not response.streaming
+            and "text/html" in response.get("Content-Type", "")
+            and chrome.has_placeholders(response.content)
+        ):
+            response.content, _parts = chrome.assemble(request, response.content)
+        encoding = getattr(request, "page_encoding", None)
+        if encoding is not None:  # normalise() hid the reader's encoding from GZipMiddleware inside
+            request.META["HTTP_ACCEPT_ENCODING"] = encoding
+            response = self.gzip.process_response(request, response)
+        return response
 
     @staticmethod
     def is_cacheable_request(request):
@@ -142,18 +301,21 @@ class PublicPageCacheMiddleware:
 
         Only what the key holds may reach the view: the query parameters it
         reads (tracking ones are dropped, any other is answered with a 301 to
-        the address without it), and "gzip" or "identity" for GZipMiddleware.
+        the address without it). Pages are stored uncompressed: the reader's
+        encoding ("gzip" or "identity") is kept aside for serving.
         """
         forget_reader_cookies(request)
-        encoding = "gzip" if accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")) else "identity"
-        request.META["HTTP_ACCEPT_ENCODING"] = encoding
+        request.page_encoding = (
+            "gzip" if accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")) else "identity"
+        )
+        request.META["HTTP_ACCEPT_ENCODING"] = "identity"
         if not request.META.get("QUERY_STRING"):
             return None
         allowed = view_query_parameters(request)
         if allowed is None:  # no view here: a 404 or a slash redirect, never stored under its query
             response = self.get_response(request)
             self.mark_private(response)
-            return response
+            return self.filled(request, response)
         query, unknown = split_query(request.META["QUERY_STRING"], allowed)
         if unknown:
             response = HttpResponsePermanentRedirect(
@@ -167,11 +329,10 @@ class PublicPageCacheMiddleware:
     @staticmethod
     def key_for(request):
         """Return the key of a normalised request's copy (see normalise and pagecache.keys)."""
-        encoding = request.META["HTTP_ACCEPT_ENCODING"]
         query = canonical_query(request)
         address = f"{request.path}?{query}" if query else request.path
         digest = hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest()
-        return f"page:{request.method}:{request.scheme}:{encoding}:{request.get_host()}:{digest}"
+        return f"page:{request.method}:{request.scheme}:{request.get_host()}:{digest}"
 
     @staticmethod
     def is_cacheable_response(response):
@@ -184,11 +345,9 @@ class PublicPageCacheMiddleware:
         )
 
     @staticmethod
-    def prepare(response):
-        response["Cache-Control"] = cache_control_header()
+    def prepare(request, response):
+        response["Cache-Control"] = cache_control_header(getattr(response, "page_cache_seconds", None))
         response["Last-Modified"] = http_date()
-        if not response.has_header("ETag"):
-            response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
         # The language is in the URL and anonymous pages ignore cookies: only the
         # encoding varies (LocaleMiddleware would add Accept-Language, splitting CDN caches).
         response["Vary"] = "Accept-Encoding"

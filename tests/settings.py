@@ -21,6 +21,9 @@ from newsportal.settings import *  # noqa: F403
 PAGE_CACHE_SECONDS = 0
 # The in-process page tier outlives a test; the live two-server tests run it in gunicorn.
 PAGE_CACHE_LOCAL_ENTRIES = 0
+# Warming renders pages in a background thread, outside a test's transaction; tests that
+# look at it turn it on.
+PAGE_CACHE_WARM = False
 
 # Without REDIS_URL the generation is a file; each run its own, never the checkout's var/.
 PAGE_CACHE_GENERATION_FILE = Path(tempfile.mkdtemp(prefix="newsportal-test-generation-")) / "generation"

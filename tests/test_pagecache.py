@@ -28,11 +28,11 @@ from .servers import wait_until
 def test_file_store_is_shared_by_everyone_reading_the_same_file(tmp_path):
     # Two instances on one path stand for two worker processes.
     here, there = FileStore(tmp_path / "gen"), FileStore(tmp_path / "gen")
-    first = here.get()
-    assert there.get() == first
+    first = here.get().generation
+    assert there.get().generation == first
     bumped = there.bump()
     assert bumped != first
-    assert here.get() == bumped
+    assert here.get().generation == bumped
 
 
 def test_file_store_made_again_after_deletion_starts_somewhere_new(tmp_path):
@@ -92,31 +92,31 @@ def test_redis_subscription_is_confirmed_before_anything_is_read(redis_store):
 # --- The per-process tier -----------------------------------------------------------------
 
 
-def test_local_copies_answer_only_for_their_generation_and_until_they_expire():
+def test_local_copies_keep_what_they_were_made_of_and_drop_expired_ones():
     copies = LocalCopies(lambda: 10)
-    copies.put("page", 7, time.time() + 60, {"body": "x"})
-    assert copies.get("page", 8) is None
-    copies.put("page", 7, time.time() + 60, {"body": "x"})
-    assert copies.get("page", 7) == {"body": "x"}
-    copies.put("old", 7, time.time() - 1, "expired")
-    assert copies.get("old", 7) is None
+    copies.put("page", 7, 3, {"article:1"}, time.time() + 60, {"body": "x"})
+    copy = copies.lookup("page")
+    assert (copy.generation, copy.as_of, copy.tags) == (7, 3, frozenset({"article:1"}))
+    assert copy.value() == {"body": "x"}
+    copies.put("old", 7, 3, (), time.time() - 1, "expired")
+    assert copies.lookup("old") is None  # no stale window configured
 
 
 def test_local_copies_never_keep_anything_for_an_unknown_generation():
     copies = LocalCopies(lambda: 10)
-    copies.put("page", None, time.time() + 60, "x")
-    assert len(copies) == 0 and copies.get("page", None) is None
+    copies.put("page", None, 0, (), time.time() + 60, "x")
+    assert len(copies) == 0 and copies.lookup("page") is None
 
 
 def test_local_copies_drop_the_least_recently_used_and_hand_out_copies():
     copies = LocalCopies(lambda: 2)
     expires = time.time() + 60
-    copies.put("a", 1, expires, ["a"])
-    copies.put("b", 1, expires, ["b"])
-    copies.get("a", 1).append("changed by a reader")
-    copies.put("c", 1, expires, ["c"])  # "b" is now the least recently used
-    assert copies.get("b", 1) is None
-    assert copies.get("a", 1) == ["a"] and copies.get("c", 1) == ["c"]
+    copies.put("a", 1, 0, (), expires, ["a"])
+    copies.put("b", 1, 0, (), expires, ["b"])
+    copies.lookup("a").value().append("changed by a reader")
+    copies.put("c", 1, 0, (), expires, ["c"])  # "b" is now the least recently used
+    assert copies.lookup("b") is None
+    assert copies.lookup("a").value() == ["a"] and copies.lookup("c").value() == ["c"]
 
 
 # --- The watcher --------------------------------------------------------------------------
@@ -144,7 +144,7 @@ def test_watcher_reads_the_generation_only_once_its_subscription_is_confirmed(lo
     # Reading before the confirmation would miss this bump for good (pub/sub has no replay).
     with using_store(BumpedRightAfterTheFirstRead()) as store:
         WATCHER.current()
-        assert wait_until(lambda: WATCHER.current() == store.value), (WATCHER.current(), store.value)
+        assert wait_until(lambda: WATCHER.current() == store.get()), (WATCHER.current(), store.value)
 
 
 def test_watcher_follows_bumps_from_other_processes(local_tier):
@@ -152,20 +152,20 @@ def test_watcher_follows_bumps_from_other_processes(local_tier):
         assert wait_until(lambda: WATCHER.current() is not None)
         for _ in range(3):
             store.bump()  # as another app server does
-            assert wait_until(lambda: WATCHER.current() == store.value)
+            assert wait_until(lambda: WATCHER.current() == store.get())
 
 
 def test_watcher_stops_vouching_and_forgets_copies_while_the_store_is_down(local_tier):
     with using_store(FakeStore()) as store:
         assert wait_until(lambda: WATCHER.current() is not None)
-        LOCAL_PAGES.put("page", store.value, time.time() + 60, "copy")
+        LOCAL_PAGES.put("page", store.value, 0, (), time.time() + 60, "copy")
         store.is_down = True
         assert wait_until(lambda: WATCHER.current() is None)
         assert wait_until(lambda: len(LOCAL_PAGES) == 0)
-        assert current_reading() == (None, False)
+        assert current_reading() == (None, 0, False)
         store.is_down = False
         store.flush()  # it came back empty, as a restarted Redis does
-        assert wait_until(lambda: WATCHER.current() == store.value)
+        assert wait_until(lambda: WATCHER.current() == store.get())
 
 
 def test_without_announcements_the_store_is_read_on_every_request(local_tier):
@@ -178,14 +178,14 @@ def test_without_announcements_the_store_is_read_on_every_request(local_tier):
 
 def test_a_store_that_vouches_by_itself_needs_no_watcher(local_tier):
     with using_store(FakeStore(vouches_locally=True, announces=False)) as store:
-        assert current_reading() == (store.get(), True)
+        assert current_reading() == (store.value, 0, True)
         assert WATCHER.pid is None
 
 
 def test_invalidating_tells_this_process_at_once(local_tier):
     with using_store(FakeStore()) as store:
         assert wait_until(lambda: WATCHER.current() is not None)
-        assert invalidate_public_pages() == store.value == WATCHER.current()
+        assert invalidate_public_pages() == store.value == WATCHER.current().generation
         store.is_down = True
         assert invalidate_public_pages() is None  # logged, never raised into the editor's save
 

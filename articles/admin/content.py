@@ -3,8 +3,7 @@
 from django.contrib import admin
 from taggit.models import Tag
 
-from pagecache import public_pages_changed
-
+from .. import cachetags
 from ..models import Author, Page, Section
 
 
@@ -13,15 +12,16 @@ class PublicContentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        public_pages_changed()
+        cachetags.content_changed(obj)
 
     def delete_model(self, request, obj):
+        cachetags.content_changed(obj, deleted=True)
         super().delete_model(request, obj)
-        public_pages_changed()
 
     def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            cachetags.content_changed(obj, deleted=True)
         super().delete_queryset(request, queryset)
-        public_pages_changed()
 
 
 @admin.register(Section)

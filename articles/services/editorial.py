@@ -15,9 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from reversion.models import Version
 
-from pagecache import public_pages_changed
-
-from .. import workflow
+from .. import cachetags, workflow
 from ..html import carry_heading_ids, normalize_headings
 from ..images import renditions_create
 from ..models import Article, ArticleOldSlug, new_preview_nonce
@@ -65,6 +63,7 @@ def _article_write(*, article, by, expected_version, comment, mark_as_update=Fal
     """Save article as one new version; the heart of every service below."""
     with transaction.atomic(), reversion.create_revision():
         previous = None
+        changing = cachetags.article_changing(article.pk)
         if article.pk:
             previous = (
                 Article.objects.select_for_update()
@@ -101,7 +100,7 @@ def _article_write(*, article, by, expected_version, comment, mark_as_update=Fal
             reversion.set_user(by)
         if comment:
             reversion.set_comment(comment)
-        public_pages_changed()
+        cachetags.article_written(article, changing)
     return article
 
 

@@ -10,9 +10,11 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from pagecache import cached_fragment
+from pagecache import cached_fragment, chrome_placeholder
 
+from .. import chrome as chrome_module
 from .. import selectors, seo
+from ..cachetags import article_tag
 from ..html import image_sources, responsive_images
 from ..html import plain_text as html_plain_text
 from ..images import srcset as rendition_srcset
@@ -73,6 +75,27 @@ def canonical_url(context):
         return ""
     query = canonical_query(context)
     return request.build_absolute_uri(f"{request.path}?{query}" if query else request.path)
+
+
+@register.simple_tag
+def chrome(name, argument=""):
+    """Return the placeholder of a chrome part (articles/chrome.py), filled in when the page is served."""
+    return mark_safe(chrome_placeholder(name, argument))
+
+
+@register.simple_tag(takes_context=True)
+def chrome_navigation(context):
+    """Return the section menu's placeholder, marking the page's top-level section."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    section = context.get("section")
+    is_page = section is not None  # a section's own page; an article is only "within" its section
+    if section is None:
+        section = getattr(context.get("article"), "section", None)
+    argument = chrome_module.navigation_argument(
+        get_language(), section, is_home=match is not None and match.url_name == "home", is_page=is_page
+    )
+    return mark_safe(chrome_placeholder("nav", argument))
 
 
 @register.simple_tag(takes_context=True)
@@ -156,7 +179,9 @@ def article_card(context, article, variant="", level=3, eager=False):
         return render_to_string("includes/article_card.html", card)
 
     name = f"card:{article.pk}:{variant}:{level}:{int(bool(eager))}:{get_language()}"
-    return mark_safe(cached_fragment(context.get("request"), name, render, shared=False))
+    return mark_safe(
+        cached_fragment(context.get("request"), name, render, tags=[article_tag(article.pk)], shared=False)
+    )
 
 
 @register.inclusion_tag("includes/picture.html")
@@ -271,6 +296,7 @@ def related_articles(context, article):
         request,
         f"related:{article.pk}",
         lambda: selectors.related_to(article, section=section, limit=RELATED_COUNT),
+        tags=lambda related: [article_tag(other.pk) for other in related],
     )
     return {"articles": related}
 
@@ -288,7 +314,10 @@ def section_neighbours(context, article):
     if not article.published_at:
         return {}
     older, newer = cached_fragment(
-        context.get("request"), f"neighbours:{article.pk}", lambda: selectors.published_neighbours(article)
+        context.get("request"),
+        f"neighbours:{article.pk}",
+        lambda: selectors.published_neighbours(article),
+        tags=lambda pair: [article_tag(other.pk) for other in pair if other is not None],
     )
     return {"older": older, "newer": newer, "section": article.section}
 

@@ -1,0 +1,196 @@
+"""What each public page shows, and what each change touches, as page-cache tags (pagecache/tags.py).
+
+Entity tags name one thing and go on every page showing it: `article:<pk>`
+(its page, and every card, link and list naming it), `section:<pk>`,
+`tag:<pk>`, `author:<pk>`, `page:<pk>`, and `chrome` (navigation, footer).
+Listing tags name a list whose members change when articles come and go:
+`list:all` (home, Terkini, feeds, sitemaps, the index, search),
+`list:section:<pk>` (a section's page and its parents'), `list:tag:<pk>`,
+`list:author:<pk>` and `list:day:<YYYY-MM-DD>`.
+
+So publishing an article touches its own tags and its listings: the home
+page, its sections, tags, authors, feeds, sitemaps and its day index go
+stale, and none of the archive's other article pages.
+"""
+
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+import pagecache
+
+from . import selectors
+from .models import Article, Credit, Section, TaggedArticle
+
+CHROME = "chrome"
+LIST_ALL = "list:all"
+
+
+def article_tag(pk):
+    return f"article:{pk}"
+
+
+def section_tags(section):
+    """The entity tags of a section and its ancestors (their names are in its breadcrumbs)."""
+    return [f"section:{node.pk}" for node in section.ancestors(include_self=True)]
+
+
+def article_page_tags(article, crumbs):
+    """The entity tags of what an article page shows of itself: the article, its sections, tags and authors."""
+    return [
+        article_tag(article.pk),
+        *(f"section:{section.pk}" for section in crumbs),
+        *(f"tag:{tag.pk}" for tag in article.tags.all()),
+        *(f"author:{credit.author_id}" for credit in article.credits.all()),
+    ]
+
+
+def article_state(pk):
+    """Return what decides an article's listings, as stored now: None if it is not public."""
+    article = Article.objects.published().filter(pk=pk).select_related("section").first()
+    if article is None:
+        return None
+    row = {"section_id": article.section_id, "published_at": article.published_at}
+    return {
+        # Their "previous/next" links point at this article.
+        "neighbours": [other.pk for other in selectors.published_neighbours(article) if other is not None],
+        "section_ids": section_chain(row["section_id"]),
+        "tag_ids": sorted(
+            TaggedArticle.objects.filter(content_object_id=pk).values_list("tag_id", flat=True)
+        ),
+        "author_ids": sorted(Credit.objects.filter(article_id=pk).values_list("author_id", flat=True)),
+        "day": timezone.localdate(row["published_at"]).isoformat(),
+        "corrections": article.corrections.count(),
+    }
+
+
+def section_chain(section_id):
+    ids = []
+    while section_id is not None and section_id not in ids:
+        ids.append(section_id)
+        section_id = Section.objects.filter(pk=section_id).values_list("parent_id", flat=True).first()
+    return ids
+
+
+def listing_tags(state):
+    """The listing tags of a public article's state (article_state)."""
+    if state is None:
+        return set()
+    return {
+        LIST_ALL,
+        f"list:day:{state['day']}",
+        *(f"list:section:{pk}" for pk in state["section_ids"]),
+        *(f"list:tag:{pk}" for pk in state["tag_ids"]),
+        *(f"list:author:{pk}" for pk in state["author_ids"]),
+    }
+
+
+def article_changing(pk):
+    """Call before writing article pk; invalidates what it touched and touches once the transaction commits.
+
+    The state after is read on commit, when the admin's inlines (tags,
+    credits, corrections) are saved too. Taking an article down, or adding a
+    correction, is a hard change: no copy of it is ever served again.
+    """
+    before = article_state(pk) if pk else None
+
+    def changed(pk=pk):
+        after = article_state(pk)
+        tags = listing_tags(before) | listing_tags(after) | {pagecache.SCHEDULE_TAG}
+        if before or after:
+            tags.add(article_tag(pk))
+        for state in (before, after):
+            tags.update(article_tag(other) for other in (state or {}).get("neighbours", ()))
+        hard = before is not None and (after is None or after["corrections"] > before["corrections"])
+        pagecache.invalidate_tags(tags, hard=hard)
+
+    return changed
+
+
+def article_written(article, changing):
+    """Run changing (from article_changing) for the saved article once the transaction commits."""
+    transaction.on_commit(lambda: changing(article.pk))
+
+
+def article_deleting(sender, instance, **kwargs):
+    """pre_delete: a deleted article disappears from every page it was on, hard."""
+    tags = listing_tags(article_state(instance.pk)) | {article_tag(instance.pk), pagecache.SCHEDULE_TAG}
+    pagecache.pages_changed(tags, hard=True)
+
+
+def due_tags(since, until):
+    """Return the tags of the articles whose scheduled publication fell in (since, until], Unix times."""
+    start, end = (datetime.fromtimestamp(moment, tz=UTC) for moment in (since, until))
+    tags = set()
+    for pk in (
+        Article.objects.published()
+        .filter(published_at__gt=start, published_at__lte=end)
+        .values_list("pk", flat=True)
+    ):
+        state = article_state(pk)
+        tags |= (
+            listing_tags(state) | {article_tag(pk)} | {article_tag(other) for other in state["neighbours"]}
+        )
+    return tags
+
+
+def content_changed(obj, *, deleted=False):
+    """Invalidate what a section, author, tag or page edit (or deletion) touches, after commit."""
+    from taggit.models import Tag
+
+    from .models import Author, Page
+
+    if isinstance(obj, Section):
+        if deleted:  # its articles' addresses change: everything
+            pagecache.public_pages_changed()
+            return
+        tags = [f"section:{obj.pk}", f"list:section:{obj.pk}", CHROME]
+    elif isinstance(obj, Author):
+        tags = [f"author:{obj.pk}", f"list:author:{obj.pk}"]
+    elif isinstance(obj, Tag):
+        tags = [f"tag:{obj.pk}", f"list:tag:{obj.pk}"]
+    elif isinstance(obj, Page):
+        tags = [f"page:{obj.pk}", CHROME]
+    else:
+        pagecache.public_pages_changed()
+        return
+    pagecache.pages_changed(tags, hard=deleted)
+
+
+def warm_paths(tags):
+    """Return the addresses worth rendering again after a change to tags (pagecache/warming.py)."""
+    from taggit.models import Tag
+
+    from .models import Author
+
+    if tags is None:
+        return ["/"]
+    paths = []
+    if LIST_ALL in tags:
+        paths += ["/", "/feed/"]
+    today = timezone.localdate().isoformat()
+    for tag in sorted(tags):
+        kind, _, pk = tag.rpartition(":")
+        if not pk.isdigit() and kind != "list:day":
+            continue
+        if kind == "article":
+            article = Article.objects.published().select_related("section__parent").filter(pk=pk).first()
+            if article is not None:
+                paths.insert(0, article.get_absolute_url())
+        elif kind == "list:section":
+            section = Section.objects.select_related("parent").filter(pk=pk).first()
+            if section is not None:
+                paths.append(section.get_absolute_url())
+        elif kind == "list:tag":
+            found = Tag.objects.filter(pk=pk).values_list("slug", flat=True).first()
+            if found:
+                paths.append(reverse("articles:tag", kwargs={"slug": found}))
+        elif kind == "list:author":
+            author = Author.objects.filter(pk=pk).first()
+            if author is not None:
+                paths.append(author.get_absolute_url())
+        elif kind == "list:day":
+            paths.append(reverse("articles:index") + ("" if pk == today else f"?date={pk}"))
+    return paths
