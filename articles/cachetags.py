@@ -38,7 +38,7 @@ def section_tags(section):
 
 
 def article_page_tags(article, crumbs):
-    """The entity tags of what an article page shows of itself: the article, its sections, tags and authors."""
+    """The entity tags of what an article page shows of itself: the article, sections, tags, authors."""
     return [
         article_tag(article.pk),
         *(f"section:{section.pk}" for section in crumbs),

@@ -24,8 +24,6 @@ logger = logging.getLogger(__name__)
 FRAGMENT_SECONDS = 300
 # Scheduling, rescheduling or unscheduling an article moves this tag (the content app does it).
 SCHEDULE_TAG = "schedule"
-# How far back the first check after a start looks for due changes nobody announced.
-FIRST_LOOK_BACK_SECONDS = 24 * 3600
 DONE_KEY = "pages:schedule-done"
 LOCK_KEY = "pages:schedule-lock"
 
@@ -36,7 +34,7 @@ _due_tags = None
 
 
 def register_next_change(next_change, due_tags=None):
-    """Tell the cache how to find the next scheduled change and what it touches (the content app calls this once)."""
+    """Tell the cache how to find the next scheduled change and what it touches (called once)."""
     global _next_change, _due_tags
     _next_change, _due_tags = next_change, due_tags
 
@@ -98,8 +96,9 @@ def publish_due_changes(request=None):
     except Exception:
         return False
     try:
-        since = cache.get(DONE_KEY) or now - FIRST_LOOK_BACK_SECONDS
-        tags = set(_due_tags(min(since, timestamp - 1), now))
+        # From the last check on (another server's, perhaps), and at least from this moment.
+        since = min(cache.get(DONE_KEY) or timestamp, timestamp) - 1
+        tags = set(_due_tags(since, now))
         invalidate_tags(tags | {SCHEDULE_TAG})
         cache.set(DONE_KEY, now, timeout=None)
     except Exception:

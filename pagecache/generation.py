@@ -599,7 +599,7 @@ WATCHER = GenerationWatcher()
 
 
 class Reading(NamedTuple):
-    """What a request works with: the generation, the clock, and whether this process's own copies may be used."""
+    """What a request works with: the generation, the clock, and whether local copies may be used."""
 
     generation: int | None
     clock: int

@@ -68,7 +68,8 @@ def cache_control_header(seconds=None):
     seconds = settings.PAGE_CACHE_SECONDS if seconds is None else seconds
     # Browsers revalidate every time (news changes); a CDN may keep the page (and is told
     # when it changes, pagecache/cdn.py), and serve it while the site answers errors.
-    header = f"public, max-age=0, s-maxage={seconds}, stale-while-revalidate={settings.PAGE_CACHE_RENDER_LOCK_SECONDS}"
+    revalidate = settings.PAGE_CACHE_RENDER_LOCK_SECONDS
+    header = f"public, max-age=0, s-maxage={seconds}, stale-while-revalidate={revalidate}"
     if settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS > 0:
         header += f", stale-if-error={settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS}"
     return header
