@@ -8,10 +8,9 @@ from django.core.cache import cache
 
 from articles import services
 from pagecache import invalidate_tags
-from pagecache.generation import FakeStore, RedisStore, using_store
+from pagecache.generation import FakeStore, Reading, RedisStore, using_store
 from pagecache.middleware import ASSEMBLED
 from pagecache.tags import Freshness, freshness
-from pagecache.generation import Reading
 
 from .factories import make_article, make_article_raw, make_author
 
