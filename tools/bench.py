@@ -5,7 +5,9 @@ database with the 100,000-article archive once (bench_data), starts gunicorn
 with the checked-in config, and drives load with wrk from a second process on
 127.0.0.1. For every URL type it prints requests/s, p50/p99 latency, queries per
 request and bytes, cold (every request misses the page cache) and warm, next to
-one static CSS file served by WhiteNoise through the same gunicorn.
+one static CSS file served by WhiteNoise through the same gunicorn. Then, in the
+same run, a newsroom (tools/newsroom.py): the long tail of distinct articles and
+a reader mix while an editor publishes, against issue 12's targets.
 """
 
 import os
