@@ -234,7 +234,8 @@ def run_newsroom(static, warm_rows, seed_article):
     print(
         f"long tail, {DURATION}: {tail_result['requests']:,} requests, {tail_result['rps']:.0f} r/s, "
         f"p50 {tail_result['p50']:.1f}ms, p99 {tail_result['p99']:.1f}ms, "
-        f"errors {tail_result['errors'] + tail_result['socket_errors']}, "
+        f"non-2xx/3xx {tail_result['errors']}, socket errors {tail_result['socket_errors']} "
+        f"(timeouts {tail_result['timeouts']}), "
         f"repeats {tail_result['lines'].get('repeats', '?')}",
         flush=True,
     )
