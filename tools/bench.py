@@ -5,25 +5,29 @@ database with the 100,000-article archive once (bench_data), starts gunicorn
 with the checked-in config, and drives load with wrk from a second process on
 127.0.0.1. For every URL type it prints requests/s, p50/p99 latency, queries per
 request and bytes, cold (every request misses the page cache) and warm, next to
-one static CSS file served by WhiteNoise through the same gunicorn.
+one static CSS file served by WhiteNoise through the same gunicorn. Then, in the
+same run, a newsroom (tools/newsroom.py): the long tail of distinct articles and
+a reader mix while an editor publishes, against issue 12's targets.
 """
 
 import os
 import re
 import secrets
 import shutil
-import subprocess
-import tempfile
 import time
 import urllib.request
 from datetime import date
 
-from tools.stack import Stack
+import tools.wrk
+from tools import newsroom
+from tools.stack import Editor, Stack
 
 PORT = int(os.environ.get("BENCH_PORT", "8590"))
 DURATION = os.environ.get("BENCH_DURATION", "8s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 SOLO_DURATION = os.environ.get("BENCH_SOLO_DURATION", "3s")
+MIX_SECONDS = int(os.environ.get("BENCH_MIX_SECONDS", "30"))
+PUBLISH_EVERY = float(os.environ.get("BENCH_PUBLISH_EVERY", "10"))
 THREADS = 2
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "100000"))
 # Its own database, never DATABASE_URL: the archive replaces whatever articles it finds.
@@ -105,43 +109,10 @@ def discover_urls():
 
 
 def wrk(path, *, cold=False, cookie=None, duration=DURATION, connections=CONNECTIONS):
-    threads = min(THREADS, connections)
-    args = [
-        "wrk",
-        "-t",
-        str(threads),
-        "-c",
-        str(connections),
-        "-d",
-        duration,
-        "--latency",
-        "--timeout",
-        "10s",
-    ]
-    if cookie:
-        args += ["-H", f"Cookie: {cookie}"]
-    script = None
-    if cold:
-        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-        script.write(COLD_LUA.replace("RUN", secrets.token_hex(6)))
-        script.close()
-        args += ["-s", script.name]
-    output = subprocess.run(args + [BASE + path], capture_output=True, text=True, check=True).stdout
-    if script:
-        os.unlink(script.name)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {
-        "rps": rps,
-        "p50": latency(output, "50%"),
-        "p99": latency(output, "99%"),
-        "errors": int(non2xx.group(1)) if non2xx else 0,
-    }
-
-
-def latency(output, percentile):
-    value, unit = re.search(rf"{re.escape(percentile)}\s+([\d.]+)(us|ms|s)", output).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    script = COLD_LUA.replace("RUN", secrets.token_hex(6)) if cold else None
+    return tools.wrk.run(
+        BASE + path, duration=duration, connections=connections, threads=THREADS, script=script, cookie=cookie
+    )
 
 
 def page_facts(path, cookie=None):
@@ -224,6 +195,7 @@ def run():
     for path in [*urls.values(), static_path]:  # warm up code paths and connections
         fetch(path)
     static = wrk(static_path)
+    warm_rows = {}
     report_row("static css (ceiling)", static, static, static, *page_facts(static_path), static, None)
     for name, path in urls.items():
         flush_cache()
@@ -232,14 +204,76 @@ def run():
         solo = wrk(path, cold=True, connections=1, duration=SOLO_DURATION)
         fetch(path)  # one render fills the cache, as the first reader's would
         warm = wrk(path)
+        warm_rows[name] = warm
         report_row(name, cold, warm, static, *page_facts(path), solo, first)
     admin_path = "/admin/articles/article/"
     admin = wrk(admin_path, cookie=cookie)
     admin_solo = wrk(admin_path, cookie=cookie, connections=1, duration=SOLO_DURATION)
     report_row("admin article list", admin, admin, static, *page_facts(admin_path, cookie), admin_solo, None)
 
+    run_newsroom(static, warm_rows, urls["article"])
+
     memory = stack.worker_peak_memory_mb()
     print(f"\npeak memory per gunicorn worker: {', '.join(f'{mb:.0f} MB' for mb in memory)}")
+
+
+def run_newsroom(static, warm_rows, seed_article):
+    """The long tail and the reader mix (tools/newsroom.py), then the newsroom table."""
+    hot, sections, tail = newsroom.reader_urls(stack, seed_article)
+    half = len(tail) // 2  # the long-tail run and the mix never share an address
+    print(
+        f"\nlong tail: {len(tail):,} published articles in random order, each asked at most once; "
+        f"mix: home, {len(sections)} sections, the {len(hot)} newest articles (Zipf), the tail",
+        flush=True,
+    )
+    for path in ["/", seed_article]:
+        fetch(path)  # the chrome a tail article shares with every page, as on a running site
+    tail_result = newsroom.long_tail(
+        stack, tail[:half], duration=DURATION, connections=CONNECTIONS, threads=THREADS
+    )
+    print(
+        f"long tail, {DURATION}: {tail_result['requests']:,} requests, {tail_result['rps']:.0f} r/s, "
+        f"p50 {tail_result['p50']:.1f}ms, p99 {tail_result['p99']:.1f}ms, "
+        f"non-2xx/3xx {tail_result['errors']}, socket errors {tail_result['socket_errors']} "
+        f"(timeouts {tail_result['timeouts']}), "
+        f"repeats {tail_result['lines'].get('repeats', '?')}",
+        flush=True,
+    )
+    newsroom.warn_repeats("long tail", tail_result)
+    section_id = stack.manage(
+        "shell",
+        "-c",
+        "from articles.models import Section; print(Section.objects.get(slug='nasional').pk)",
+        capture=True,
+    )
+    editor = Editor(
+        stack,
+        EDITOR,
+        section_id=section_id,
+        every=PUBLISH_EVERY,
+        first_after=PUBLISH_EVERY / 2,  # every publication falls inside the run
+        edit=False,
+        slug="uji-redaksi",
+    )
+    mix = newsroom.reader_mix(
+        stack,
+        editor,
+        (hot, sections, tail[half:]),
+        seconds=MIX_SECONDS,
+        connections=CONNECTIONS,
+        threads=THREADS,
+    )
+    newsroom.print_mix(mix, static["rps"], MIX_SECONDS, PUBLISH_EVERY)
+    newsroom.warn_repeats("reader mix", mix)
+    rows = {
+        "static": static,
+        "hot article": warm_rows["article"],
+        "long tail": tail_result,
+        "home": warm_rows["home"],
+        "section p1": warm_rows["section p1"],
+        "mix": mix,
+    }
+    newsroom.print_newsroom(rows, static["rps"])
 
 
 if __name__ == "__main__":

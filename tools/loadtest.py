@@ -12,17 +12,13 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
-import time
-import urllib.error
 
-from tools.stack import ROOT, Stack, parse_form
+from tools.stack import Editor, Stack
 
 DURATION = int(os.environ.get("LOADTEST_SECONDS", "60"))
 READERS = int(os.environ.get("LOADTEST_READERS", "64"))
 EDIT_EVERY = float(os.environ.get("LOADTEST_EDIT_EVERY", "3"))
 EDITOR = ("loadtest-editor", "loadtest-editor-password")
-BODY = "<h2>Bagian satu</h2><p>Paragraf pertama.</p><h2>Bagian dua</h2><p>Paragraf kedua.</p>"
 
 stack = Stack(
     database_url=os.environ.get(
@@ -53,63 +49,6 @@ def reader_paths():
     searches = ["/cari/?q=qatar", "/cari/?q=harga", "/cari/?q=banjir+warga", "/cari/?q=%22pasar+induk%22"]
     feeds = ["/feed/", "/nasional/feed/"]
     return ["/", "/", "/"] + articles + sections + sorted(tags) + searches + feeds + ["/indeks/"]
-
-
-class Editor(threading.Thread):
-    """Publish a new article, then edit an existing one, every EDIT_EVERY seconds, through the admin."""
-
-    def __init__(self, stop, section_id):
-        super().__init__(daemon=True)
-        self.section_id = section_id
-        self.stop = stop
-        self.browser = stack.login(*EDITOR)
-        self.published, self.edits, self.failures = [], 0, []
-
-    def run(self):
-        n = 0
-        while not self.stop.is_set():
-            n += 1
-            try:
-                self.publish(n)
-                self.edit(n)
-            except (OSError, urllib.error.URLError) as error:
-                self.failures.append(f"request failed: {error}")
-            self.stop.wait(EDIT_EVERY)
-
-    def publish(self, n):
-        form = parse_form(self.browser.get("/admin/articles/article/add/"))
-        headline = f"Uji beban nomor {n} pada {time.strftime('%H.%M.%S')}"
-        slug = f"uji-beban-{n}-{int(time.time())}"
-        form.update(
-            {
-                "headline": headline,
-                "slug": slug,
-                "dek": "Artikel uji beban.",
-                "body": BODY,
-                "section": self.section_id,
-                "_publish": "Terbitkan",
-            }
-        )
-        status, body = self.browser.post("/admin/articles/article/add/", form)
-        if status != 302:
-            errors = re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', body, re.S)
-            self.failures.append(f"publish {slug}: HTTP {status} {errors[:2]}")
-        else:
-            self.published.append(slug)
-
-    def edit(self, n):
-        if not self.published:
-            return
-        listing = self.browser.get("/admin/articles/article/?q=uji+beban")
-        change = re.search(r'href="(/admin/articles/article/\d+/change/)[^"]*"', listing).group(1)
-        form = parse_form(self.browser.get(change))
-        form["dek"] = f"Artikel uji beban, disunting {n} kali."
-        form["_save"] = "Simpan"
-        status, body = self.browser.post(change, form)
-        if status == 302:
-            self.edits += 1
-        else:
-            self.failures.append(f"edit {change}: HTTP {status}")
 
 
 def run_readers(paths):
@@ -146,20 +85,18 @@ def main():
     stack.start()
     try:
         paths = reader_paths()
-        stop = threading.Event()
         section_id = stack.manage(
             "shell",
             "-c",
             "from articles.models import Section; print(Section.objects.get(slug='nasional').pk)",
             capture=True,
         )
-        editor = Editor(stop, section_id)
+        editor = Editor(stack, EDITOR, section_id=section_id, every=EDIT_EVERY)
         editor.start()
         print(f"{READERS} readers, {len(paths)} paths, {DURATION}s; an editor saves every {EDIT_EVERY}s")
         output = run_readers(paths)
-        stop.set()
-        editor.join(timeout=60)
-        missing = invisible(editor.published)
+        editor.finish()
+        missing = stack.invisible(editor.published)
         memory = stack.worker_peak_memory_mb()
     finally:
         stack.stop()
@@ -180,35 +117,6 @@ def main():
     print(f"peak memory per gunicorn worker: {', '.join(f'{mb:.0f} MB' for mb in memory)}")
     if non2xx or editor.failures or missing or not editor.published:
         sys.exit(1)
-
-
-def invisible(slugs):
-    """Return the slugs that readers cannot open now."""
-    code = (
-        "from articles.models import Article\n"
-        f"for slug in {slugs!r}:\n"
-        "    article = Article.objects.published().filter(slug=slug).first()\n"
-        "    print(slug, article.get_absolute_url() if article else '-')"
-    )
-    output = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env=stack.env(),
-        capture_output=True,
-        text=True,
-    ).stdout
-    missing = []
-    for line in output.splitlines():
-        if not line.startswith("uji-beban-"):
-            continue  # the shell's own chatter
-        slug, url = line.split()
-        try:
-            if url == "-":
-                raise urllib.error.URLError("not published")
-            stack.get(url)
-        except urllib.error.URLError:
-            missing.append(slug)
-    return missing
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The production stack on this machine, for make bench and make loadtest.
 
 gunicorn with the checked-in config, DEBUG off, on its own PostgreSQL database
-and Redis database, always bound to 127.0.0.1.
+and Redis database, always bound to 127.0.0.1; and the editor both tools run
+against it, publishing through the admin over HTTP.
 """
 
 import http.cookiejar
@@ -10,7 +11,9 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from html.parser import HTMLParser
@@ -61,6 +64,18 @@ class Stack:
             capture_output=capture,
         )
         return result.stdout.strip().splitlines()[-1] if capture else None
+
+    def shell_lines(self, code):
+        """Run Python code in `manage.py shell`; return every line it printed."""
+        result = subprocess.run(
+            [PYTHON, "-m", "manage", "shell", "-c", code],
+            cwd=ROOT,
+            env=self.env(),
+            check=True,
+            text=True,
+            capture_output=True,
+        )
+        return result.stdout.splitlines()
 
     def create_database(self):
         parts = urllib.parse.urlsplit(self.database_url)
@@ -139,6 +154,97 @@ class Stack:
         if "sessionid" not in browser.cookie_header():
             raise SystemExit(f"Could not log in to the admin as {username}.")
         return browser
+
+    def invisible(self, slugs):
+        """Return the slugs readers cannot see now: neither on the home page nor answering 200."""
+        home, _ = self.get("/")
+        code = (
+            "from articles.models import Article\n"
+            f"for slug in {slugs!r}:\n"
+            "    article = Article.objects.published().filter(slug=slug).first()\n"
+            "    print('article', slug, article.get_absolute_url() if article else '-')"
+        )
+        urls = dict(line.split()[1:] for line in self.shell_lines(code) if line.startswith("article "))
+        missing = []
+        for slug in slugs:
+            if f"/{slug}/" in home:
+                continue
+            try:
+                if urls.get(slug, "-") == "-":
+                    raise urllib.error.URLError("not published")
+                self.get(urls[slug])
+            except urllib.error.URLError:
+                missing.append(slug)
+        return missing
+
+
+class Editor(threading.Thread):
+    """An editor at work in the admin, over HTTP: publish a new article (and edit one) on a schedule.
+
+    The first save comes first_after seconds after start, then one every `every` seconds
+    (from the start, so slow saves under load do not stretch the schedule).
+    """
+
+    BODY = "<h2>Bagian satu</h2><p>Paragraf pertama.</p><h2>Bagian dua</h2><p>Paragraf kedua.</p>"
+
+    def __init__(self, stack, login, *, section_id, every, first_after=0.0, edit=True, slug="uji-beban"):
+        super().__init__(daemon=True)
+        self.stack, self.section_id, self.every, self.first_after = stack, section_id, every, first_after
+        self.with_edits, self.slug_prefix = edit, slug
+        self.stop = threading.Event()
+        self.browser = stack.login(*login)
+        self.published, self.edits, self.failures = [], 0, []
+
+    def run(self):
+        started, n = time.monotonic(), 0
+        while not self.stop.wait(max(0.0, started + self.first_after + n * self.every - time.monotonic())):
+            n += 1
+            try:
+                self.publish(n)
+                if self.with_edits:
+                    self.edit(n)
+            except (OSError, urllib.error.URLError) as error:
+                self.failures.append(f"request failed: {error}")
+
+    def finish(self):
+        self.stop.set()
+        if self.ident is not None:  # started
+            self.join(timeout=60)
+
+    def publish(self, n):
+        form = parse_form(self.browser.get("/admin/articles/article/add/"))
+        headline = f"Uji beban nomor {n} pada {time.strftime('%H.%M.%S')}"
+        slug = f"{self.slug_prefix}-{n}-{int(time.time())}"
+        form.update(
+            {
+                "headline": headline,
+                "slug": slug,
+                "dek": "Artikel uji beban.",
+                "body": self.BODY,
+                "section": self.section_id,
+                "_publish": "Terbitkan",
+            }
+        )
+        status, body = self.browser.post("/admin/articles/article/add/", form)
+        if status != 302:
+            errors = re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', body, re.S)
+            self.failures.append(f"publish {slug}: HTTP {status} {errors[:2]}")
+        else:
+            self.published.append(slug)
+
+    def edit(self, n):
+        if not self.published:
+            return
+        listing = self.browser.get("/admin/articles/article/?q=uji+beban")
+        change = re.search(r'href="(/admin/articles/article/\d+/change/)[^"]*"', listing).group(1)
+        form = parse_form(self.browser.get(change))
+        form["dek"] = f"Artikel uji beban, disunting {n} kali."
+        form["_save"] = "Simpan"
+        status, body = self.browser.post(change, form)
+        if status == 302:
+            self.edits += 1
+        else:
+            self.failures.append(f"edit {change}: HTTP {status}")
 
 
 class Browser:
