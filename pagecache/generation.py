@@ -35,6 +35,7 @@ from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.db import transaction
 
+from . import cdn
 from .breaker import OUTAGE_ERRORS, REDIS_BREAKER, RedisUnavailable
 from .local import LOCAL_FRAGMENTS, LOCAL_PAGES
 
@@ -466,12 +467,16 @@ def invalidate_public_pages():
         generation = store.bump()
     except Exception:  # a cache outage must not fail the editor's save
         logger.exception("Could not invalidate the page cache")
+        # The app renders uncached while the generation is unreadable; the caches in front must too.
+        cdn.purge(["all"], hard=True)
         return None
     if WATCHER.pid == os.getpid() and WATCHER.store is store and WATCHER.generation is not None:
         # This process knows at once, without waiting for its own announcement. Its
         # listener re-reads the store when the announcement arrives, so a newer bump
         # from elsewhere that this one overtook is corrected then.
         WATCHER.generation = generation
+    # After the bump: what a cache in front fetches again is rendered in the new generation.
+    cdn.purge(["all"], hard=True)
     return generation
 
 

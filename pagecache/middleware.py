@@ -192,6 +192,8 @@ class PublicPageCacheMiddleware:
         # The language is in the URL and anonymous pages ignore cookies: only the
         # encoding varies (LocaleMiddleware would add Accept-Language, splitting CDN caches).
         response["Vary"] = "Accept-Encoding"
+        # Cache tags for the caches in front (pagecache.cdn); only the global one for now.
+        response["xkey"] = response["Surrogate-Key"] = response["Cache-Tag"] = "all"
 
     @staticmethod
     def mark_private(response):
