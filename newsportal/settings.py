@@ -295,6 +295,9 @@ PAGE_CACHE_LOCAL_ENTRIES = int(os.environ.get("PAGE_CACHE_LOCAL_ENTRIES", "256")
 PAGE_CACHE_GENERATION_FILE = Path(
     os.environ.get("PAGE_CACHE_GENERATION_FILE", VAR_DIR / "page-cache-generation")
 )
+# Caches in front (Varnish with newsportal/varnish.vcl) told of every change by cache tag:
+# base URLs, each sent `PURGE /` with an xkey-purge or xkey-softpurge header (pagecache/cdn.py).
+PAGE_CACHE_PURGE_URLS = env_list("PAGE_CACHE_PURGE_URLS")
 
 # --- Login: staff sign in through the admin; there is no /accounts/ site ----------
 # After a login whose `next` is missing or unsafe (//evil.example), Django goes to

@@ -21,6 +21,7 @@ when the next scheduled change falls due and what it touches
 - backends.py: the Redis cache that misses instead of failing.
 """
 
+from . import cdn as cdn  # connects purging to every change
 from .chrome import placeholder as chrome_placeholder
 from .chrome import register_chrome
 from .expiry import SCHEDULE_TAG, register_next_change

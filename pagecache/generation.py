@@ -649,12 +649,15 @@ def invalidate_public_pages():
         generation = store.bump()
     except Exception:  # a cache outage must not fail the editor's save
         logger.exception("Could not invalidate the page cache")
+        # The app renders uncached while the generation is unreadable; the caches in front must too.
+        changed.send(sender=None, tags=None, hard=True)
         return None
     if watching(store):
         # This process knows at once, without waiting for its own announcement. Its
         # listener re-reads the store when the announcement arrives, so a newer bump
         # from elsewhere that this one overtook is corrected then.
         WATCHER.state = State(generation, WATCHER.state.clock)
+    # After the bump: what a cache in front fetches again is rendered in the new generation.
     changed.send(sender=None, tags=None, hard=True)
     return generation
 
@@ -674,6 +677,7 @@ def invalidate_tags(tags, *, hard=False):
         clock = store.bump_tags(tags, hard=hard)
     except Exception:  # a cache outage must not fail the editor's save
         logger.exception("Could not invalidate cached pages tagged %s", " ".join(tags))
+        changed.send(sender=None, tags=tags, hard=hard)  # the caches in front still hear of it
         return None
     if store.keeps_tags and watching(store):
         WATCHER.apply(clock, hard, tags)  # at once here; the announcement repeats it harmlessly

@@ -43,6 +43,7 @@ NOT_RUN = {
     "make bench-data": "100,000 articles; make bench and make loadtest need PostgreSQL, Redis and wrk",
     "make bench": "PostgreSQL, Redis and wrk, minutes of load",
     "make loadtest": "PostgreSQL, Redis and wrk, a minute of load",
+    "varnishd -a :80": "production: port 80, in front of running app servers (tests/test_varnish_live.py)",
 }
 # Not in the README, but "every manage.py command" includes the one everyone types next.
 EXTRA = [
