@@ -91,8 +91,15 @@ def send(url, tags, *, hard):
 
 
 def purge_after_change(sender, tags, hard, **kwargs):
-    """generation.changed: purge the changed tags (None: everything, the tag every page carries)."""
-    purge(tags if tags is not None else [ALL], hard=hard)
+    """generation.changed: purge the changed tags (None: everything, the tag every page carries).
+
+    Always hard at the cache in front: a soft purge would let it serve its old copy
+    for its whole grace while it fetches, and a change must show within a second.
+    The stampede is the app's to spare: while one request renders a page again,
+    the app answers the others with its previous copy, marked no-cache so the
+    cache in front never keeps it.
+    """
+    purge(tags if tags is not None else [ALL], hard=True)
 
 
 changed.connect(purge_after_change, dispatch_uid="pagecache_purge_after_change")
