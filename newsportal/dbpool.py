@@ -14,18 +14,24 @@ def check_pooled_connection(conn):
     """
     # Settings import this module: Django's database layer is imported only when a check runs.
     from .middleware import DATABASE_BREAKER
-    from .watchdog import HUNG_QUERY_WATCHDOG
 
     try:
-        with HUNG_QUERY_WATCHDOG.watching_connection(conn):
-            if conn.autocommit:
-                conn.execute("")
-            else:
-                conn.autocommit = True
-                try:
-                    conn.execute("")
-                finally:
-                    conn.autocommit = False
+        check_connection_answers(conn)
     except Exception as error:
         DATABASE_BREAKER.failed("a pooled connection's check", error)
         raise
+
+
+def check_connection_answers(conn):
+    """Check conn answers, under the watchdog (the replica's pool check: opens no breaker)."""
+    from .watchdog import HUNG_QUERY_WATCHDOG
+
+    with HUNG_QUERY_WATCHDOG.watching_connection(conn):
+        if conn.autocommit:
+            conn.execute("")
+        else:
+            conn.autocommit = True
+            try:
+                conn.execute("")
+            finally:
+                conn.autocommit = False

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_prose_editor.config import html_tags
 from js_asset import static_lazy
 
-from newsportal.dbpool import check_pooled_connection
+from newsportal.dbpool import check_connection_answers, check_pooled_connection
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -224,13 +224,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "check": check_pooled_connection,
         }
 
-# Optional read replica: anonymous public page reads go there, the rest to the primary.
+# Optional read replica: anonymous public page reads go there once it has replayed every
+# content change (newsportal/replica_lag.py), the rest to the primary.
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+# X-Read-From: primary|replica on public pages (tests and operators).
+REPLICA_READS_HEADER = env_bool("REPLICA_READS_HEADER")
 if DATABASE_REPLICA_URL:
+    if not os.environ.get("REDIS_URL"):
+        # Every app server must know which changes the replica has yet to replay.
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs REDIS_URL: the servers share changes there.")
     DATABASES["replica"] = dj_database_url.parse(
         DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
     )
-    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["OPTIONS"] = replica_options = dict(DATABASES["default"].get("OPTIONS", {}))
+    if "pool" in replica_options:
+        DATABASES["replica"]["CONN_MAX_AGE"] = 0
+        # A lost or busy replica is no outage: its requests read the primary instead, so they
+        # wait for a connection no longer than for a new one, and its checks open no breaker.
+        replica_options["pool"] = {
+            **replica_options["pool"],
+            "timeout": min(replica_options["pool"]["timeout"], DB_CONNECT_TIMEOUT),
+            "check": check_connection_answers,
+        }
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["newsportal.db_router.PrimaryReplicaRouter"]
 

@@ -644,6 +644,12 @@ def invalidate_public_pages():
 
     Return the new generation, or None if the store could not be reached.
     """
+    # First: a page rendered under the new generation must find this change's WAL position,
+    # so it is read from the primary until the read replica has replayed it. (Imported here:
+    # replica_lag uses pagecache.breaker.)
+    from newsportal.replica_lag import note_primary_change
+
+    note_primary_change()
     store = generation_store()
     try:
         generation = store.bump()
