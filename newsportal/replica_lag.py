@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db import connections
 
 from pagecache.breaker import OUTAGE_ERRORS, REDIS_BREAKER
+from pagecache.generation import changing
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +103,8 @@ def replica_configured():
 def note_primary_change():
     """Record where the primary's WAL stands, now that a content change committed.
 
-    Called before the page cache is invalidated (pagecache.generation), so a page
-    rendered under the new generation always sees this position. A failure is
+    Called before the page cache is invalidated (pagecache.generation's changing
+    signal), so a page rendered after the invalidation always sees this position. A failure is
     logged, never raised: the editor's save has committed.
     """
     if not replica_configured():
@@ -163,3 +164,6 @@ def replica_is_current():
         return False
     REPLICA_STATE.saw_replayed(replayed)
     return replayed >= latest
+
+
+changing.connect(lambda **kwargs: note_primary_change(), weak=False, dispatch_uid="replica_lag_note_change")

@@ -644,12 +644,7 @@ def invalidate_public_pages():
 
     Return the new generation, or None if the store could not be reached.
     """
-    # First: a page rendered under the new generation must find this change's WAL position,
-    # so it is read from the primary until the read replica has replayed it. (Imported here:
-    # replica_lag uses pagecache.breaker.)
-    from newsportal.replica_lag import note_primary_change
-
-    note_primary_change()
+    changing.send(sender=None)
     store = generation_store()
     try:
         generation = store.bump()
@@ -678,6 +673,7 @@ def invalidate_tags(tags, *, hard=False):
     tags = sorted(set(tags))
     if not tags:
         return None
+    changing.send(sender=None)
     store = generation_store()
     try:
         clock = store.bump_tags(tags, hard=hard)
@@ -702,6 +698,10 @@ def pages_changed(tags, *, hard=False):
     transaction.on_commit(lambda: invalidate_tags(tags, hard=hard))
 
 
+# Sent before every invalidation, once the change committed: a read replica's lag is measured
+# from here (newsportal/replica_lag.py), so a page rendered after the bump finds the change's
+# position.
+changing = Signal()
 # Sent after every invalidation, with tags (None: everything) and hard: for purging a CDN
 # and warming the pages again.
 changed = Signal()
