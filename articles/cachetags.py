@@ -47,6 +47,16 @@ def article_page_tags(article, crumbs):
     ]
 
 
+def article_entity_tags(article):
+    """The tags of all a loaded article (for_reading) carries: itself, its section, tags, authors."""
+    return [
+        article_tag(article.pk),
+        f"section:{article.section_id}",
+        *(f"tag:{tag.pk}" for tag in article.tags.all()),
+        *(f"author:{credit.author_id}" for credit in article.credits.all()),
+    ]
+
+
 def article_state(pk):
     """Return what decides an article's listings, as stored now: None if it is not public."""
     article = Article.objects.published().filter(pk=pk).select_related("section").first()

@@ -50,9 +50,9 @@ class HomeView(TemplateView):
     template_name = "articles/home.html"
 
     def get_context_data(self, **kwargs):
-        tag_page(self.request, cachetags.LIST_ALL)
         published = Article.objects.published()
         sections = section_tree(self.request).navigation
+        tag_page(self.request, cachetags.LIST_ALL, *(f"section:{section.pk}" for section in sections))
         # Every list on the page is a bounded "newest N" an index answers: one query for
         # all their ids, then one for the cards.
         parts = {
@@ -170,7 +170,7 @@ class ArticleDetailView(DetailView):
             f"article:{self.kwargs['slug']}",
             self.find_published,
             # Not found yet: a publication (list:all) may bring it.
-            tags=lambda found: [cachetags.article_tag(found.pk)] if found else [cachetags.LIST_ALL],
+            tags=lambda found: cachetags.article_entity_tags(found) if found else [cachetags.LIST_ALL],
         )
         if article is None:
             raise Http404("No such article.")

@@ -73,7 +73,7 @@ def redis_store(settings):
 def test_redis_store_never_repeats_a_generation_after_losing_its_key(redis_store):
     seen = set()
     for _ in range(5):
-        generation = redis_store.get()
+        generation = redis_store.get().generation
         assert redis_store.bump() == generation + 1
         seen.add(generation)
         redis_store.client.delete(redis_store.key)  # flushed, or restarted without persistence

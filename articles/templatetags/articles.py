@@ -180,7 +180,13 @@ def article_card(context, article, variant="", level=3, eager=False):
 
     name = f"card:{article.pk}:{variant}:{level}:{int(bool(eager))}:{get_language()}"
     return mark_safe(
-        cached_fragment(context.get("request"), name, render, tags=[article_tag(article.pk)], shared=False)
+        cached_fragment(
+            context.get("request"),
+            name,
+            render,
+            tags=[article_tag(article.pk), f"section:{article.section_id}"],
+            shared=False,
+        )
     )
 
 
