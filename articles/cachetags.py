@@ -23,6 +23,7 @@ import pagecache
 
 from . import selectors
 from .models import Article, Credit, Section, TaggedArticle
+from .sections import section_tree
 
 CHROME = "chrome"
 LIST_ALL = "list:all"
@@ -37,21 +38,13 @@ def section_tags(section):
     return [f"section:{node.pk}" for node in section.ancestors(include_self=True)]
 
 
-def article_page_tags(article, crumbs):
-    """The entity tags of what an article page shows of itself: the article, sections, tags, authors."""
+def article_entity_tags(article, crumbs=()):
+    """The tags of what a loaded article (for_reading) shows of itself: the article, its section
+    (and the sections above it in crumbs, named in its breadcrumbs), its tags and its authors."""
+    section_ids = dict.fromkeys([*(section.pk for section in crumbs), article.section_id])
     return [
         article_tag(article.pk),
-        *(f"section:{section.pk}" for section in crumbs),
-        *(f"tag:{tag.pk}" for tag in article.tags.all()),
-        *(f"author:{credit.author_id}" for credit in article.credits.all()),
-    ]
-
-
-def article_entity_tags(article):
-    """The tags of all a loaded article (for_reading) carries: itself, its section, tags, authors."""
-    return [
-        article_tag(article.pk),
-        f"section:{article.section_id}",
+        *(f"section:{pk}" for pk in section_ids),
         *(f"tag:{tag.pk}" for tag in article.tags.all()),
         *(f"author:{credit.author_id}" for credit in article.credits.all()),
     ]
@@ -59,29 +52,21 @@ def article_entity_tags(article):
 
 def article_state(pk):
     """Return what decides an article's listings, as stored now: None if it is not public."""
-    article = Article.objects.published().filter(pk=pk).select_related("section").first()
+    article = Article.objects.published().filter(pk=pk).first()
     if article is None:
         return None
-    row = {"section_id": article.section_id, "published_at": article.published_at}
+    section = section_tree().by_id[article.section_id]
     return {
         # Their "previous/next" links point at this article.
         "neighbours": [other.pk for other in selectors.published_neighbours(article) if other is not None],
-        "section_ids": section_chain(row["section_id"]),
+        "section_ids": [node.pk for node in section.ancestors(include_self=True)],
         "tag_ids": sorted(
             TaggedArticle.objects.filter(content_object_id=pk).values_list("tag_id", flat=True)
         ),
         "author_ids": sorted(Credit.objects.filter(article_id=pk).values_list("author_id", flat=True)),
-        "day": timezone.localdate(row["published_at"]).isoformat(),
+        "day": timezone.localdate(article.published_at).isoformat(),
         "corrections": article.corrections.count(),
     }
-
-
-def section_chain(section_id):
-    ids = []
-    while section_id is not None and section_id not in ids:
-        ids.append(section_id)
-        section_id = Section.objects.filter(pk=section_id).values_list("parent_id", flat=True).first()
-    return ids
 
 
 def listing_tags(state):

@@ -222,7 +222,7 @@ class ArticleDetailView(DetailView):
         tree = section_tree(self.request)
         section = tree.by_id.get(article.section_id, article.section)
         crumbs = section.ancestors(include_self=True)
-        tag_page(self.request, *cachetags.article_page_tags(article, crumbs))
+        tag_page(self.request, *cachetags.article_entity_tags(article, crumbs))
         return super().get_context_data(
             is_preview=not article.is_published(),
             breadcrumbs=crumbs,

@@ -64,20 +64,25 @@ def wants_esi(request):
     return ESI_CAPABILITY in request.META.get("HTTP_SURROGATE_CAPABILITY", "")
 
 
-def assemble(request, body):
-    """Return (body with every placeholder filled, the parts used as a tuple of (placeholder, html))."""
+def parts(request, body):
+    """Return ((placeholder, its current HTML), ...) for each distinct placeholder in body."""
     if not has_placeholders(body):
-        return body, ()
-    filled = {}
-
-    def fill(match):
+        return ()
+    found = {}
+    for match in PLACEHOLDER.finditer(body):
         marker = match.group(0)
-        if marker not in filled:
+        if marker not in found:
             html = render_part(request, match.group(1).decode(), match.group(2).decode())
-            filled[marker] = (html or "").encode()
-        return filled[marker]
+            found[marker] = (html or "").encode()
+    return tuple(found.items())
 
-    return PLACEHOLDER.sub(fill, body), tuple(filled.items())
+
+def fill(body, filled_parts):
+    """Return body with each placeholder replaced by its HTML from parts()."""
+    if not filled_parts:
+        return body
+    by_marker = dict(filled_parts)
+    return PLACEHOLDER.sub(lambda match: by_marker.get(match.group(0), match.group(0)), body)
 
 
 def esi_includes(body):

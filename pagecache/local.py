@@ -26,41 +26,27 @@ class Copy(NamedTuple):
         return pickle.loads(self.blob)
 
 
-class LocalCopies:
-    """The hottest cached pages (or fragments) of this process, least recently used out first.
+class LeastRecentlyUsed:
+    """A bounded mapping shared by a process's threads: the least recently used entry goes first."""
 
-    Values are kept pickled, so every reader gets its own copy to change.
-    """
-
-    def __init__(self, capacity, stale_seconds=lambda: 0):
+    def __init__(self, capacity):
         self.capacity = capacity
-        # Expired copies are kept this much longer, for stale-serving (while a successor renders,
-        # or while the database is down).
-        self.stale_seconds = stale_seconds
         self.entries = OrderedDict()
         self.lock = threading.Lock()
 
     def __len__(self):
         return len(self.entries)
 
-    def lookup(self, key):
-        """Return the Copy kept under key (perhaps expired, up to stale_seconds), or None."""
+    def get(self, key):
         with self.lock:
-            copy = self.entries.get(key)
-            if copy is None:
-                return None
-            if time.time() >= copy.expires + self.stale_seconds():
-                del self.entries[key]
-                return None
-            self.entries.move_to_end(key)
-        return copy
+            value = self.entries.get(key)
+            if value is not None:
+                self.entries.move_to_end(key)
+            return value
 
-    def put(self, key, generation, as_of, tags, expires, value):
-        if generation is None:  # an unknown generation vouches for nothing
-            return
-        copy = Copy(generation, as_of, frozenset(tags), expires, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+    def put(self, key, value):
         with self.lock:
-            self.entries[key] = copy
+            self.entries[key] = value
             self.entries.move_to_end(key)
             while len(self.entries) > self.capacity():
                 self.entries.popitem(last=False)
@@ -72,6 +58,33 @@ class LocalCopies:
     def clear(self):
         with self.lock:
             self.entries.clear()
+
+
+class LocalCopies(LeastRecentlyUsed):
+    """The hottest cached pages (or fragments) of this process, least recently used out first.
+
+    Values are kept pickled, so every reader gets its own copy to change.
+    """
+
+    def __init__(self, capacity, stale_seconds=lambda: 0):
+        super().__init__(capacity)
+        # Expired copies are kept this much longer, for stale-serving (while a successor renders,
+        # or while the database is down).
+        self.stale_seconds = stale_seconds
+
+    def lookup(self, key):
+        """Return the Copy kept under key (perhaps expired, up to stale_seconds), or None."""
+        copy = self.get(key)
+        if copy is not None and time.time() >= copy.expires + self.stale_seconds():
+            self.discard(key)
+            return None
+        return copy
+
+    def put(self, key, generation, as_of, tags, expires, value):
+        if generation is None:  # an unknown generation vouches for nothing
+            return
+        blob = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        super().put(key, Copy(generation, as_of, frozenset(tags), expires, blob))
 
 
 LOCAL_PAGES = LocalCopies(

@@ -12,12 +12,10 @@ PAGE_CACHE_RENDER_LOCK_SECONDS; a copy gone hard (an article taken down or
 corrected) is never served again.
 """
 
-import gzip
 import hashlib
 import logging
 import threading
 import time
-from collections import OrderedDict
 from typing import NamedTuple
 
 from django.conf import settings
@@ -38,7 +36,7 @@ from .keys import (
     split_query,
     view_query_parameters,
 )
-from .local import LOCAL_PAGES
+from .local import LOCAL_PAGES, LeastRecentlyUsed
 from .tags import ALL, Freshness, freshness, page_tags
 
 logger = logging.getLogger(__name__)
@@ -75,33 +73,8 @@ def cache_control_header(seconds=None):
     return header
 
 
-class Assembled:
-    """Each process's served forms of its hottest pages: chrome filled in, compressed, with an ETag."""
-
-    def __init__(self, capacity):
-        self.capacity = capacity
-        self.entries = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            value = self.entries.get(key)
-            if value is not None:
-                self.entries.move_to_end(key)
-            return value
-
-    def put(self, key, value):
-        with self.lock:
-            self.entries[key] = value
-            while len(self.entries) > self.capacity():
-                self.entries.popitem(last=False)
-
-    def clear(self):
-        with self.lock:
-            self.entries.clear()
-
-
-ASSEMBLED = Assembled(lambda: max(settings.PAGE_CACHE_LOCAL_ENTRIES, 16))
+# Each process's served forms of its hottest pages: chrome filled in, compressed, with an ETag.
+ASSEMBLED = LeastRecentlyUsed(lambda: max(settings.PAGE_CACHE_LOCAL_ENTRIES, 16))
 # Keys this process is rendering now (the shared lock spares the other processes).
 _rendering = set()
 _rendering_lock = threading.Lock()
@@ -199,37 +172,36 @@ class PublicPageCacheMiddleware:
         return self.filled(request, response)
 
     def serve(self, request, key, copy, response, status, *, revalidating=False, fresh=False):
-        """Return the stored response with its chrome filled in, compressed if accepted, tags and ETag set."""
+        """Return the stored response with its chrome filled in, compressed if accepted, tags and ETag set.
+
+        The filled and compressed body is remembered per process under what it
+        was made of (the copy, the parts' current HTML, the encoding), so only
+        the parts are looked up again for a page served before.
+        """
         esi = chrome.wants_esi(request)
-        encoding = request.page_encoding
         body = response.content
-        own_tags = sorted(copy.tags)
         if esi:
-            served, parts = chrome.esi_includes(body), ()
+            filled_parts, tags = (), copy.tags
         else:
-            request.page_tags = set()  # the chrome parts' tags, gathered while filling them in
-            served, parts = chrome.assemble(request, body)
-            own_tags = sorted(copy.tags | page_tags(request))
-        identity = (key, copy.generation, copy.as_of, copy.expires, encoding, esi, parts)
+            request.page_tags = set()  # the chrome parts' tags, gathered while they are looked up
+            filled_parts = chrome.parts(request, body)
+            tags = copy.tags | page_tags(request)
+        identity = (key, copy.generation, copy.as_of, copy.expires, request.page_encoding, esi, filled_parts)
         ready = None if fresh else ASSEMBLED.get(identity)
         if ready is None:
-            etag = response.get("ETag") or f'"{hashlib.md5(served, usedforsecurity=False).hexdigest()}"'
-            if encoding == "gzip" and len(served) >= 200 and "Content-Encoding" not in response:
-                served = gzip.compress(served, compresslevel=6, mtime=0)
-                etag = etag if etag.startswith("W/") else f"W/{etag}"
-                compressed = True
-            else:
-                compressed = False
-            ready = (served, etag, compressed)
+            response.content = chrome.esi_includes(body) if esi else chrome.fill(body, filled_parts)
+            # Of what is served, chrome included: a 304 must not hide a changed sidebar.
+            response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+            response = self.compressed(request, response)
+            ready = (response.content, response["ETag"], response.get("Content-Encoding"))
             ASSEMBLED.put(identity, ready)
-        served, etag, compressed = ready
-        response.content = served
-        response["Content-Length"] = str(len(served))
-        response["ETag"] = etag
-        if compressed:
-            response["Content-Encoding"] = "gzip"
+        else:
+            response.content, response["ETag"], encoding = ready
+            if encoding:
+                response["Content-Encoding"] = encoding
+        response["Content-Length"] = str(len(response.content))
         for header, separator in TAG_HEADERS:
-            response[header] = separator.join([ALL, *own_tags])
+            response[header] = separator.join([ALL, *sorted(tags)])
         if esi:
             response["Surrogate-Control"] = 'content="ESI/1.0"'
         response["X-Cache"] = status
@@ -276,17 +248,21 @@ class PublicPageCacheMiddleware:
 
     def filled(self, request, response):
         """Fill the chrome of a response that is not cached (off, staff, a 404), then compress it as usual."""
-        if (
-            not response.streaming
-            and "text/html" in response.get("Content-Type", "")
-            and chrome.has_placeholders(response.content)
-        ):
-            response.content, _parts = chrome.assemble(request, response.content)
+        if not response.streaming and "text/html" in response.get("Content-Type", ""):
+            response.content = chrome.fill(response.content, chrome.parts(request, response.content))
+        return self.compressed(request, response)
+
+    def compressed(self, request, response):
+        """Return response through GZipMiddleware, for the encoding the reader accepts.
+
+        normalise() hid that encoding from GZipMiddleware inside (pages are stored
+        uncompressed); requests it never saw went through GZipMiddleware already.
+        """
         encoding = getattr(request, "page_encoding", None)
-        if encoding is not None:  # normalise() hid the reader's encoding from GZipMiddleware inside
-            request.META["HTTP_ACCEPT_ENCODING"] = encoding
-            response = self.gzip.process_response(request, response)
-        return response
+        if encoding is None:
+            return response
+        request.META["HTTP_ACCEPT_ENCODING"] = encoding
+        return self.gzip.process_response(request, response)
 
     @staticmethod
     def is_cacheable_request(request):

@@ -15,7 +15,7 @@ its successor. Hard (an article unpublished, withdrawn or corrected): never.
 
 import enum
 
-from .generation import UNCHANGED, WATCHER, generation_store
+from .generation import WATCHER, generation_store
 
 # Every cached response carries this tag too, for a CDN: invalidate_public_pages() purges it.
 ALL = "all"
@@ -64,8 +64,6 @@ def freshness(reading, generation, as_of, tags):
             return Freshness.GONE
     verdict = Freshness.FRESH
     for version in versions.values():
-        if version is UNCHANGED:
-            continue
         if version.hard > as_of:
             return Freshness.GONE
         if version.version > as_of:
