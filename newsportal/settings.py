@@ -122,6 +122,9 @@ MIDDLEWARE = [
     "newsportal.middleware.RequestSanityMiddleware",
     # Answers If-None-Match with 304, for cached and freshly rendered pages alike.
     "django.middleware.http.ConditionalGetMiddleware",
+    # Outside the page cache, so it compresses pages after their chrome is filled in (the
+    # page cache compresses, and remembers, the pages it serves itself).
+    "django.middleware.gzip.GZipMiddleware",
     # As early as it can be: a cached page skips everything below. The headers those add
     # (security, CSP) are stored with the page when it renders. (Static files never get
     # here: newsportal/wsgi.py serves them before Django.)
@@ -131,8 +134,6 @@ MIDDLEWARE = [
     # For the test client and anything not going through newsportal/wsgi.py.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     *(["newsportal.middleware.QueryCountHeaderMiddleware"] if env_bool("QUERY_COUNT_HEADER") else []),
-    # Compresses what the page cache does not store (it compresses its own pages).
-    "django.middleware.gzip.GZipMiddleware",
     *(["newsportal.db_router.ReplicaReadsMiddleware"] if os.environ.get("DATABASE_REPLICA_URL") else []),
     # A lost database becomes a 503 with Retry-After, not a 500.
     "newsportal.middleware.DatabaseUnavailableMiddleware",

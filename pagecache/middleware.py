@@ -98,6 +98,18 @@ class PublicPageCacheMiddleware:
             response = self.get_response(request)
             self.mark_private(response)
             return self.filled(request, response)
+        # Pages are stored uncompressed: the views never see the reader's encoding.
+        request.page_encoding = (
+            "gzip" if accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")) else "identity"
+        )
+        request.META["HTTP_ACCEPT_ENCODING"] = "identity"
+        try:
+            return self.answer(request)
+        finally:
+            request.META["HTTP_ACCEPT_ENCODING"] = request.page_encoding  # for GZipMiddleware outside
+
+    def answer(self, request):
+        """Return the response to a cacheable request: from the cache, stale, or rendered and stored."""
         if (response := self.normalise(request)) is not None:
             return response
         publish_due_changes(request)
@@ -168,8 +180,7 @@ class PublicPageCacheMiddleware:
         return self.serve(request, key, copy, response, "MISS", fresh=True)
 
     def uncached(self, request):
-        response = self.get_response(request)
-        return self.filled(request, response)
+        return self.filled(request, self.get_response(request))
 
     def serve(self, request, key, copy, response, status, *, revalidating=False, fresh=False):
         """Return the stored response with its chrome filled in, compressed if accepted, tags and ETag set.
@@ -246,22 +257,27 @@ class PublicPageCacheMiddleware:
         except Exception:
             pass
 
-    def filled(self, request, response):
-        """Fill the chrome of a response that is not cached (off, staff, a 404), then compress it as usual."""
+    @staticmethod
+    def filled(request, response):
+        """Fill the chrome of a response that is not cached (caching off, staff, a 404).
+
+        GZipMiddleware, outside this one, compresses it afterwards.
+        """
         if not response.streaming and "text/html" in response.get("Content-Type", ""):
-            response.content = chrome.fill(response.content, chrome.parts(request, response.content))
-        return self.compressed(request, response)
+            filled_parts = chrome.parts(request, response.content)
+            if filled_parts:
+                response.content = chrome.fill(response.content, filled_parts)
+                if response.has_header("Content-Length"):  # CommonMiddleware measured the unfilled page
+                    response["Content-Length"] = str(len(response.content))
+        return response
 
     def compressed(self, request, response):
-        """Return response through GZipMiddleware, for the encoding the reader accepts.
+        """Return a served page through GZipMiddleware, for the encoding the reader accepts.
 
-        normalise() hid that encoding from GZipMiddleware inside (pages are stored
-        uncompressed); requests it never saw went through GZipMiddleware already.
+        Done here, not by GZipMiddleware outside, so the compressed form is
+        remembered with the rest (ASSEMBLED); that one then leaves it alone.
         """
-        encoding = getattr(request, "page_encoding", None)
-        if encoding is None:
-            return response
-        request.META["HTTP_ACCEPT_ENCODING"] = encoding
+        request.META["HTTP_ACCEPT_ENCODING"] = request.page_encoding
         return self.gzip.process_response(request, response)
 
     @staticmethod
@@ -278,14 +294,9 @@ class PublicPageCacheMiddleware:
 
         Only what the key holds may reach the view: the query parameters it
         reads (tracking ones are dropped, any other is answered with a 301 to
-        the address without it). Pages are stored uncompressed: the reader's
-        encoding ("gzip" or "identity") is kept aside for serving.
+        the address without it).
         """
         forget_reader_cookies(request)
-        request.page_encoding = (
-            "gzip" if accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")) else "identity"
-        )
-        request.META["HTTP_ACCEPT_ENCODING"] = "identity"
         if not request.META.get("QUERY_STRING"):
             return None
         allowed = view_query_parameters(request)

@@ -192,3 +192,17 @@ def test_the_redis_store_keeps_tags_and_announces_them(settings):
         assert store.get().generation == first.generation  # targeted changes leave the generation alone
     finally:
         store.client.delete(store.key)
+
+
+@pytest.mark.parametrize("seconds", [0, 600])
+def test_chrome_is_filled_before_compression_cached_or_not(client, settings, seconds):
+    import gzip
+
+    settings.PAGE_CACHE_SECONDS = seconds
+    make_article(headline="Berita Terkompresi")
+    for _ in range(2):  # rendered, then (with the cache on) served from it
+        response = client.get("/", HTTP_ACCEPT_ENCODING="gzip")
+        assert response["Content-Encoding"] == "gzip"
+        body = gzip.decompress(response.content)
+        assert b"<!--chrome:" not in body and b'class="section-nav__list"' in body
+        assert int(response["Content-Length"]) == len(response.content)
