@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from taggit.models import Tag
 
 import pagecache
 
 from . import selectors
-from .models import Article, Credit, Section, TaggedArticle
+from .models import Article, Author, Credit, Page, Section, TaggedArticle
 from .sections import section_tree
 
 CHROME = "chrome"
@@ -133,10 +134,6 @@ def due_tags(since, until):
 
 def content_changed(obj, *, deleted=False):
     """Invalidate what a section, author, tag or page edit (or deletion) touches, after commit."""
-    from taggit.models import Tag
-
-    from .models import Author, Page
-
     if isinstance(obj, Section):
         if deleted:  # its articles' addresses change: everything
             pagecache.public_pages_changed()
@@ -156,10 +153,6 @@ def content_changed(obj, *, deleted=False):
 
 def warm_paths(tags):
     """Return the addresses worth rendering again after a change to tags (pagecache/warming.py)."""
-    from taggit.models import Tag
-
-    from .models import Author
-
     if tags is None:
         return ["/"]
     paths = []
