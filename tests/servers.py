@@ -1,5 +1,6 @@
 """Helpers for the live tests that run the site in real gunicorn processes."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -193,6 +194,74 @@ def throwaway_cluster(prefix):
     cluster.init()
     cluster.start()
     return base, cluster
+
+
+def stop_cluster(cluster):
+    try:
+        cluster.stop()
+    except subprocess.CalledProcessError:  # already down (a test stopped it)
+        pass
+
+
+def stop_redis(server):
+    server.kill()
+    server.wait()
+
+
+class LiveSite:
+    """A throw-away site for live tests: its own PostgreSQL cluster, redis-server and gunicorn servers.
+
+    A context manager: whatever it started (and whatever was handed to
+    stop_later) is stopped in reverse order when the block ends, however it
+    ends, and its folder removed.
+    """
+
+    def __init__(self, prefix, *, with_redis=True):
+        self.prefix = prefix
+        self.with_redis = with_redis
+        self.started = contextlib.ExitStack()
+        self.redis_port = self.env = None
+
+    def __enter__(self):
+        started = self.started.__enter__()
+        try:
+            self.base, self.cluster = throwaway_cluster(self.prefix)
+            started.callback(shutil.rmtree, self.base, ignore_errors=True)
+            started.callback(stop_cluster, self.cluster)
+            if self.with_redis:
+                self.redis_port = free_port()
+                self.redis_server = start_redis(self.redis_port)
+                started.callback(lambda: stop_redis(self.redis_server))  # the one running at the end
+            self.log = started.enter_context(open(self.base / "gunicorn.log", "wb"))
+        except BaseException:
+            started.close()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        return self.started.__exit__(*exc)
+
+    @property
+    def redis_url(self):
+        return f"redis://127.0.0.1:{self.redis_port}/0" if self.redis_port else None
+
+    def environment(self, *, redis_url=None, **settings):
+        """Return (and keep) the servers' environment, on this site's database and Redis."""
+        self.env = server_env(
+            self.base, database_url=self.cluster.url, redis_url=redis_url or self.redis_url, **settings
+        )
+        return self.env
+
+    def serve(self, **overrides):
+        """Start a gunicorn server with the environment (and overrides), stopped at the end."""
+        server = start_gunicorn(
+            {**self.env, **{name: str(value) for name, value in overrides.items()}}, log=self.log
+        )
+        self.started.callback(stop, server)
+        return server
+
+    def stop_later(self, function, *args, **kwargs):
+        self.started.callback(function, *args, **kwargs)
 
 
 def settings_value(env, expression):

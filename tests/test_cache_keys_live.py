@@ -6,8 +6,6 @@ trusts: exactly the set-up in which X-Forwarded-Ssl used to reach every reader.
 
 import gzip
 import re
-import shutil
-import subprocess
 import urllib.request
 
 import pytest
@@ -15,13 +13,8 @@ import redis
 
 from .servers import (
     NEEDS_POSTGRES_AND_REDIS,
-    free_port,
+    LiveSite,
     load_demo_site,
-    server_env,
-    start_gunicorn,
-    start_redis,
-    stop,
-    throwaway_cluster,
 )
 
 pytestmark = NEEDS_POSTGRES_AND_REDIS
@@ -53,28 +46,10 @@ def request(url, headers=None):
 
 @pytest.fixture(scope="module")
 def stack():
-    base, cluster = throwaway_cluster("newsportal-keys-")
-    redis_port = free_port()
-    redis_server = start_redis(redis_port)
-    env = server_env(
-        base,
-        database_url=cluster.url,
-        redis_url=f"redis://127.0.0.1:{redis_port}/0",
-        WEB_CONCURRENCY=WORKERS,
-    )
-    load_demo_site(env)
-    log = open(base / "gunicorn.log", "wb")
-    server = start_gunicorn(env, log=log)
-    yield {"url": f"http://127.0.0.1:{env['PORT']}", "redis": redis.Redis(port=redis_port)}
-    stop(server)
-    log.close()
-    redis_server.kill()
-    redis_server.wait()
-    try:
-        cluster.stop()
-    except subprocess.CalledProcessError:
-        pass
-    shutil.rmtree(base, ignore_errors=True)
+    with LiveSite("newsportal-keys-") as site:
+        load_demo_site(site.environment(WEB_CONCURRENCY=WORKERS))
+        site.serve()
+        yield {"url": f"http://127.0.0.1:{site.env['PORT']}", "redis": redis.Redis(port=site.redis_port)}
 
 
 def page_paths(url):

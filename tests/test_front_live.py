@@ -5,7 +5,6 @@ throw-away PostgreSQL cluster; every socket is on 127.0.0.1 and closed at the en
 """
 
 import http.client
-import shutil
 import socket
 import threading
 import time
@@ -16,12 +15,11 @@ import pytest
 
 from .servers import (
     PG_BIN,
+    LiveSite,
     free_port,
     load_demo_site,
-    server_env,
     start_gunicorn,
     stop,
-    throwaway_cluster,
     wait_until,
 )
 
@@ -37,18 +35,17 @@ POOL_SIZE = 8  # gunicorn.conf.py's DB_POOL_SIZE
 
 @pytest.fixture(scope="module")
 def site():
-    base, cluster = throwaway_cluster("newsportal-front-")
-    env = server_env(
-        base, database_url=cluster.url, ALLOWED_HOSTS="127.0.0.1,localhost", WEB_CONCURRENCY=WORKERS
-    )
-    load_demo_site(env)
-    log = open(base / "gunicorn.log", "wb")
-    server = start_gunicorn(env, log=log)
-    yield {"env": env, "port": int(env["PORT"]), "cluster": cluster, "base": base, "log": log}
-    stop(server)
-    log.close()
-    cluster.stop()
-    shutil.rmtree(base, ignore_errors=True)
+    with LiveSite("newsportal-front-", with_redis=False) as site:
+        env = site.environment(ALLOWED_HOSTS="127.0.0.1,localhost", WEB_CONCURRENCY=WORKERS)
+        load_demo_site(env)
+        site.serve()
+        yield {
+            "env": env,
+            "port": int(env["PORT"]),
+            "cluster": site.cluster,
+            "base": site.base,
+            "log": site.log,
+        }
 
 
 def timed_get(port, path, headers=None):

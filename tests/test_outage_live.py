@@ -5,21 +5,17 @@ project's machines; skipped with the reason when they are missing.
 """
 
 import re
-import shutil
-import subprocess
 
 import pytest
 
 from .servers import (
     NEEDS_POSTGRES_AND_REDIS,
+    LiveSite,
     free_port,
     get,
     load_demo_site,
-    server_env,
-    start_gunicorn,
     start_redis,
-    stop,
-    throwaway_cluster,
+    stop_redis,
     wait_until,
 )
 
@@ -28,35 +24,24 @@ pytestmark = NEEDS_POSTGRES_AND_REDIS
 
 @pytest.fixture(scope="module")
 def stack():
-    base, cluster = throwaway_cluster("newsportal-outage-")
-    redis_port = free_port()
-    redis_server = start_redis(redis_port)
-    web_port = free_port()
-    env = server_env(
-        base, database_url=cluster.url, redis_url=f"redis://127.0.0.1:{redis_port}/0", PORT=web_port
-    )
-    load_demo_site(env)
-    # Two app servers sharing the database and Redis, as behind a load balancer.
-    other_port = free_port()
-    log = open(base / "gunicorn.log", "wb")  # open while the servers run
-    servers = [start_gunicorn(env, log=log), start_gunicorn({**env, "PORT": str(other_port)}, log=log)]
-    stack = {
-        "url": f"http://127.0.0.1:{web_port}",
-        "other_url": f"http://127.0.0.1:{other_port}",
-        "cluster": cluster,
-        "redis": redis_server,
-        "redis_port": redis_port,
-    }
-    yield stack
-    for server in servers:
-        stop(server)
-    log.close()
-    stack["redis"].kill()
-    try:
-        cluster.stop()
-    except subprocess.CalledProcessError:
-        pass
-    shutil.rmtree(base, ignore_errors=True)
+    with LiveSite("newsportal-outage-") as site:
+        web_port = free_port()
+        env = site.environment(PORT=web_port)
+        load_demo_site(env)
+        # Two app servers sharing the database and Redis, as behind a load balancer.
+        other_port = free_port()
+        site.serve()
+        site.serve(PORT=other_port)
+        stack = {
+            "url": f"http://127.0.0.1:{web_port}",
+            "other_url": f"http://127.0.0.1:{other_port}",
+            "cluster": site.cluster,
+            "redis": site.redis_server,
+            "redis_port": site.redis_port,
+        }
+        # The tests restart redis-server: the one running at the end is stopped.
+        site.stop_later(lambda: stop_redis(stack["redis"]))
+        yield stack
 
 
 def test_an_admin_edit_on_one_server_shows_on_the_other_at_once(stack):

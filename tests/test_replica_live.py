@@ -27,16 +27,12 @@ from .servers import (
     PG_BIN,
     ROOT,
     Cluster,
+    LiveSite,
     as_postgres,
-    free_port,
     get,
     load_demo_site,
     manage,
-    server_env,
-    start_gunicorn,
-    start_redis,
-    stop,
-    throwaway_cluster,
+    stop_cluster,
     wait_until,
 )
 
@@ -124,42 +120,21 @@ print(json.dumps(time.time()), flush=True)  # both committed (and the page cache
 
 @pytest.fixture(scope="module")
 def stack():
-    base, primary = throwaway_cluster("newsportal-replica-")
-    started = [primary]  # stopped in reverse, whatever failed on the way
-    try:
-        replica = start_delayed_replica(base, primary)
-        started.append(replica)
-        redis_port = free_port()
-        started.append(start_redis(redis_port))
-        env = server_env(
-            base,
-            database_url=primary.url,
-            redis_url=f"redis://127.0.0.1:{redis_port}/0",
-            DATABASE_REPLICA_URL=replica.url,
-            REPLICA_READS_HEADER=1,
-            WEB_CONCURRENCY=2,
-        )
+    with LiveSite("newsportal-replica-") as site:
+        primary = site.cluster
+        replica = start_delayed_replica(site.base, primary)
+        site.stop_later(stop_cluster, replica)
+        env = site.environment(DATABASE_REPLICA_URL=replica.url, REPLICA_READS_HEADER=1, WEB_CONCURRENCY=2)
         load_demo_site(env)
         articles = shell(env, ARTICLES)
-        with open(base / "gunicorn.log", "wb") as log:
-            started.append(start_gunicorn(env, log=log))
-            yield {
-                "url": f"http://127.0.0.1:{env['PORT']}",
-                "env": env,
-                "primary": primary,
-                "replica": replica,
-                "articles": articles,
-            }
-    finally:
-        for thing in reversed(started):
-            if isinstance(thing, Cluster):
-                try:
-                    thing.stop()
-                except subprocess.CalledProcessError:
-                    pass
-            else:
-                stop(thing)
-        shutil.rmtree(base, ignore_errors=True)
+        site.serve()
+        yield {
+            "url": f"http://127.0.0.1:{env['PORT']}",
+            "env": env,
+            "primary": primary,
+            "replica": replica,
+            "articles": articles,
+        }
 
 
 def replica_log(stack):

@@ -9,10 +9,8 @@ hangs; 503, or the copy the page cache still holds, while the database does.
 import multiprocessing
 import os
 import re
-import shutil
 import signal
 import socket
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -21,14 +19,9 @@ import pytest
 
 from .servers import (
     NEEDS_POSTGRES_AND_REDIS,
-    free_port,
+    LiveSite,
     get,
     load_demo_site,
-    server_env,
-    start_gunicorn,
-    start_redis,
-    stop,
-    throwaway_cluster,
     wait_until,
 )
 
@@ -120,41 +113,34 @@ def _relay_process(target_port, control):
 
 @pytest.fixture(scope="module")
 def site():
-    base, cluster = throwaway_cluster("newsportal-resilience-")
-    redis_port = free_port()
-    redis_server = start_redis(redis_port)
-    proxy = HangingProxy(redis_port)
-    env = server_env(
-        base,
-        database_url=cluster.url,
-        redis_url=f"redis://127.0.0.1:{proxy.port}/0",
-        PAGE_CACHE_SECONDS=PAGE_CACHE_SECONDS,
-        # Short cool-downs, so the tests see half-open retries within their deadlines.
-        REDIS_COOL_DOWN_SECONDS=1,
-        DB_COOL_DOWN_SECONDS=1,
-        DB_STATEMENT_TIMEOUT_MS=1000,
-        # Requests already waiting for a pooled connection when the database hangs give up after
-        # this; the breaker answers everyone after them at once.
-        DB_POOL_TIMEOUT=2,
-        LOG_LEVEL="WARNING",
-    )
-    load_demo_site(env)
-    log = open(base / "gunicorn.log", "wb")
-    server = start_gunicorn(env, log=log)
-    url = f"http://127.0.0.1:{env['PORT']}"
-    home = get(url + "/")[2]
-    articles = sorted(set(re.findall(r'href="(/[\w-]+/\d{4}/\d{2}/\d{2}/[\w-]+/)"', home)))
-    assert len(articles) >= 5, articles
-    yield {"url": url, "cluster": cluster, "proxy": proxy, "articles": articles, "log": base / "gunicorn.log"}
-    stop(server)
-    log.close()
-    proxy.close()
-    redis_server.kill()
-    try:
-        cluster.stop()
-    except subprocess.CalledProcessError:
-        pass
-    shutil.rmtree(base, ignore_errors=True)
+    with LiveSite("newsportal-resilience-") as site:
+        proxy = HangingProxy(site.redis_port)
+        site.stop_later(proxy.close)
+        env = site.environment(
+            redis_url=f"redis://127.0.0.1:{proxy.port}/0",
+            PAGE_CACHE_SECONDS=PAGE_CACHE_SECONDS,
+            # Short cool-downs, so the tests see half-open retries within their deadlines.
+            REDIS_COOL_DOWN_SECONDS=1,
+            DB_COOL_DOWN_SECONDS=1,
+            DB_STATEMENT_TIMEOUT_MS=1000,
+            # Requests already waiting for a pooled connection when the database hangs give up after
+            # this; the breaker answers everyone after them at once.
+            DB_POOL_TIMEOUT=2,
+            LOG_LEVEL="WARNING",
+        )
+        load_demo_site(env)
+        site.serve()
+        url = f"http://127.0.0.1:{env['PORT']}"
+        home = get(url + "/")[2]
+        articles = sorted(set(re.findall(r'href="(/[\w-]+/\d{4}/\d{2}/\d{2}/[\w-]+/)"', home)))
+        assert len(articles) >= 5, articles
+        yield {
+            "url": url,
+            "cluster": site.cluster,
+            "proxy": proxy,
+            "articles": articles,
+            "log": site.base / "gunicorn.log",
+        }
 
 
 def timed_get(url):

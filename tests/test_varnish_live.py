@@ -12,8 +12,6 @@ a session cookie never answered from Varnish's cache.
 import http.client
 import json
 import re
-import shutil
-import subprocess
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
@@ -28,14 +26,10 @@ from tools.stack import Browser, parse_form
 
 from .servers import (
     NEEDS_POSTGRES_AND_REDIS,
+    LiveSite,
     free_port,
     load_demo_site,
     manage,
-    server_env,
-    start_gunicorn,
-    start_redis,
-    stop,
-    throwaway_cluster,
     wait_until,
 )
 from .varnish import VARNISHD, Varnish
@@ -71,39 +65,18 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def stack():
-    base, cluster = throwaway_cluster("newsportal-varnish-")
-    redis_port = free_port()
-    redis_server = start_redis(redis_port)
-    ports = [free_port(), free_port()]
-    varnish = Varnish(ports)
-    env = server_env(
-        base,
-        database_url=cluster.url,
-        redis_url=f"redis://127.0.0.1:{redis_port}/0",
-        WEB_CONCURRENCY=2,
-        PAGE_CACHE_PURGE_URLS=varnish.url,
-    )
-    load_demo_site(env)
-    demo = json.loads(manage(env, "shell", "-v", "0", "-c", DEMO_CONTEXT).stdout.strip().splitlines()[-1])
-    log = open(base / "gunicorn.log", "wb")  # open while the servers run
-    servers = []
-    try:
+    with LiveSite("newsportal-varnish-") as site:
+        ports = [free_port(), free_port()]
+        varnish = Varnish(ports)
+        env = site.environment(WEB_CONCURRENCY=2, PAGE_CACHE_PURGE_URLS=varnish.url)
+        load_demo_site(env)
+        demo = json.loads(manage(env, "shell", "-v", "0", "-c", DEMO_CONTEXT).stdout.strip().splitlines()[-1])
         # Two app servers behind one Varnish (a round-robin director), as in production.
-        servers = [start_gunicorn({**env, "PORT": str(port)}, log=log) for port in ports]
+        for port in ports:
+            site.serve(PORT=port)
         varnish.start()
+        site.stop_later(varnish.stop)
         yield SimpleNamespace(url=varnish.url, varnish=varnish, demo=demo, env=env)
-    finally:
-        varnish.stop()
-        for server in servers:
-            stop(server)
-        log.close()
-        redis_server.kill()
-        redis_server.wait()
-        try:
-            cluster.stop()
-        except subprocess.CalledProcessError:
-            pass
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def fetch(url, method="GET", headers=None, source=None):
