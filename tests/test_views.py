@@ -68,7 +68,7 @@ def test_breaking_banner_shows_breaking_articles_only(client):
     breaking = make_article(headline="Gempa Kuat Guncang Wilayah Contoh", is_breaking=True)
     make_article(headline="Berita Biasa")
     response = client.get("/")
-    banner = re.search(r'<section class="breaking">.*?</section>', response.content.decode(), re.S).group(0)
+    banner = re.search(r'<aside class="breaking".*?</aside>', response.content.decode(), re.S).group(0)
     assert breaking.headline in banner and "Berita Biasa" not in banner
     # The banner is chrome: on every page, an article's included.
     assert breaking.headline in client.get(breaking.get_absolute_url()).content.decode()
