@@ -27,8 +27,10 @@ def static_files_first(application):
             super().__init__(get_response=None)
             self.application = application
 
-        # WhiteNoise's own WSGI entry point, with the middleware's settings and file list.
+        # WhiteNoise's own WSGI entry point and WSGI serve(), with the middleware's settings and
+        # file list (the middleware's serve() takes a Django request instead).
         __call__ = WhiteNoise.__call__
+        serve = staticmethod(WhiteNoise.serve)
 
     return StaticFiles()
 

@@ -5,6 +5,7 @@ throw-away PostgreSQL cluster; every socket is on 127.0.0.1 and closed at the en
 """
 
 import http.client
+import re
 import socket
 import threading
 import time
@@ -192,6 +193,29 @@ def test_wire_rules_through_the_real_server(site):
     body = connection.getresponse().read().decode()
     connection.close()
     assert "Sitemap: http://localhost/sitemap.xml" in body
+
+
+def test_static_files_are_served_before_django_with_their_long_lifetime(site):
+    port = site["port"]
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", "/", headers={"Host": "127.0.0.1"})
+        home = connection.getresponse().read().decode()
+        stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]+\.css)"', home).group(1)
+        for method in ("GET", "HEAD"):
+            connection.request(method, stylesheet, headers={"Host": "127.0.0.1", "Accept-Encoding": "gzip"})
+            response = connection.getresponse()
+            body = response.read()
+            assert response.status == 200, (method, response.status)
+            assert "max-age=31536000" in response.getheader("Cache-Control")
+            assert response.getheader("Content-Encoding") == "gzip"  # WhiteNoise's precompressed copy
+            assert (len(body) > 0) == (method == "GET")
+        connection.request("GET", "/static/css/no-such-file.css", headers={"Host": "127.0.0.1"})
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 404  # not a static file: Django's own 404
+    finally:
+        connection.close()
 
 
 def test_two_servers_from_one_checkout_keep_their_own_control_sockets(site):
