@@ -66,12 +66,13 @@ def footer(request, argument):
     return rendered(request, "footer", argument, "includes/site_footer.html", context, [CHROME])
 
 
-def newest(request, name, argument, queryset, count, template, extra=None):
+def newest(request, name, argument, articles, count, template):
+    """A part listing the count newest of articles() (a function: no queryset is built for a cached part)."""
     found = {}
 
     def context():
-        found["articles"] = list(queryset.for_listing().latest_first()[:count])
-        return {"articles": found["articles"], **(extra or {})}
+        found["articles"] = list(articles().for_listing().latest_first()[:count])
+        return {"articles": found["articles"]}
 
     def tags(_html):
         return [LIST_ALL, *(article_tag(article.pk) for article in found.get("articles", []))]
@@ -80,13 +81,16 @@ def newest(request, name, argument, queryset, count, template, extra=None):
 
 
 def breaking(request, argument):
-    published = Article.objects.published().filter(is_breaking=True)
-    return newest(request, "breaking", argument, published, BREAKING_COUNT, "includes/breaking.html")
+    def articles():
+        return Article.objects.published().filter(is_breaking=True)
+
+    return newest(request, "breaking", argument, articles, BREAKING_COUNT, "includes/breaking.html")
 
 
 def latest(request, argument):
-    published = Article.objects.published()
-    return newest(request, "latest", argument, published, LATEST_COUNT, "includes/latest_sidebar.html")
+    return newest(
+        request, "latest", argument, Article.objects.published, LATEST_COUNT, "includes/latest_sidebar.html"
+    )
 
 
 def most_read(request, argument):

@@ -15,7 +15,7 @@ from django.core.cache import cache
 
 from .generation import WATCHER, current_reading, invalidate_tags
 from .local import LOCAL_FRAGMENTS
-from .tags import Freshness, freshness
+from .tags import Freshness, checked_as_of, freshness
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def next_publication_timestamp(request=None):
         except Exception:
             entry = None
     if entry is not None and freshness(reading, generation, entry[0], (SCHEDULE_TAG,)) is Freshness.FRESH:
-        as_of, timestamp = entry
+        as_of, timestamp = checked_as_of(reading, entry[0]), entry[1]
     else:
         as_of = reading.clock
         try:

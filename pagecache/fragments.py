@@ -9,7 +9,7 @@ from django.core.cache import cache
 from .expiry import FRAGMENT_SECONDS, seconds_until_stale
 from .generation import current_reading
 from .local import LOCAL_FRAGMENTS
-from .tags import Freshness, freshness, tag_page
+from .tags import Freshness, checked_as_of, freshness, tag_page
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,9 @@ def cached_fragment(request, name, compute, *, tags=(), shared=True, seconds=FRA
             as_of, entry_tags, expires, value = entry
             if now < expires and freshness(reading, generation, as_of, entry_tags) is Freshness.FRESH:
                 if reading.local:
-                    LOCAL_FRAGMENTS.put(key, generation, as_of, entry_tags, expires, value)
+                    LOCAL_FRAGMENTS.put(
+                        key, generation, checked_as_of(reading, as_of), entry_tags, expires, value
+                    )
                 tag_page(request, *entry_tags)
                 return value
     as_of = reading.clock  # read when the request began: a change during compute() makes this stale

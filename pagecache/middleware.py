@@ -37,7 +37,7 @@ from .keys import (
     view_query_parameters,
 )
 from .local import LOCAL_PAGES, LeastRecentlyUsed
-from .tags import ALL, Freshness, freshness, page_tags
+from .tags import ALL, Freshness, checked_as_of, freshness, page_tags
 
 logger = logging.getLogger(__name__)
 
@@ -136,9 +136,8 @@ class PublicPageCacheMiddleware:
             verdict = freshness(reading, entry.generation, entry.as_of, entry.tags)
             if verdict is Freshness.FRESH and now < entry.expires:
                 if reading.local:
-                    LOCAL_PAGES.put(
-                        key, entry.generation, entry.as_of, entry.tags, entry.expires, entry.response
-                    )
+                    as_of = checked_as_of(reading, entry.as_of)
+                    LOCAL_PAGES.put(key, entry.generation, as_of, entry.tags, entry.expires, entry.response)
                 return self.serve(request, key, entry, entry.response, "HIT")
             if verdict is not Freshness.GONE and (stale is None or entry.as_of > stale[0].as_of):
                 stale = (entry, entry.response)

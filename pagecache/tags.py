@@ -42,6 +42,17 @@ def page_tags(request):
     return getattr(request, "page_tags", set())
 
 
+def checked_as_of(reading, as_of):
+    """Return the as-of a copy found FRESH under reading may be kept with in this process.
+
+    The check saw no tag of the copy move past its as-of up to now, after the
+    reading was taken: the copy is as good as one rendered at the reading's
+    clock. Kept with that, this process's announcements can vouch for it from
+    then on, instead of asking the store again at every use.
+    """
+    return max(as_of, reading.clock)
+
+
 def freshness(reading, generation, as_of, tags):
     """Return the Freshness of a copy made in generation as of a clock value, showing tags.
 

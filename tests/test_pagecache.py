@@ -190,6 +190,37 @@ def test_invalidating_tells_this_process_at_once(local_tier):
         assert invalidate_public_pages() is None  # logged, never raised into the editor's save
 
 
+def test_a_shared_fragment_checked_once_is_then_vouched_for_by_this_process(
+    local_tier, settings, monkeypatch
+):
+    from django.core.cache import cache
+
+    from pagecache import cached_fragment
+    from pagecache.local import LOCAL_FRAGMENTS
+
+    settings.PAGE_CACHE_SECONDS = 600
+    LOCAL_FRAGMENTS.clear()
+    with using_store(FakeStore()) as store:
+        store.bump_tags(["x"], hard=False)
+        # Stored by another server as of clock 1, before this process subscribed (at clock 2).
+        generation = store.get().generation
+        cache.set(f"fragment:{generation}:piece", (1, frozenset({"x"}), time.time() + 60, "shared"), 60)
+        store.bump_tags(["y"], hard=False)
+        assert wait_until(lambda: WATCHER.current() == store.get())
+        asked = []
+        real = store.tag_versions
+        monkeypatch.setattr(store, "tag_versions", lambda tags: asked.append(tags) or real(tags))
+        for _ in range(3):
+            assert cached_fragment(None, "piece", lambda: "computed", tags=["x"]) == "shared"
+        assert asked == [frozenset({"x"})]  # the store is asked once, not at every use
+        store.bump_tags(["x"], hard=False)  # and a change to it is still seen
+        assert wait_until(
+            lambda: cached_fragment(None, "piece", lambda: "computed", tags=["x"]) == "computed"
+        )
+    LOCAL_FRAGMENTS.clear()
+    cache.delete(f"fragment:{generation}:piece")
+
+
 # --- Through the middleware -----------------------------------------------------------------
 
 
