@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from pagecache import cached_fragment, content_generation, fragment_seconds
+from pagecache import cached_fragment
 
 from .models import Page
 from .sections import section_tree
@@ -13,9 +13,7 @@ def site(request):
         "site_name": settings.SITE_NAME,
         "site_tagline": settings.SITE_TAGLINE,
         "nav_sections": SimpleLazyObject(lambda: section_tree(request).navigation),
-        # For {% cache fragment_seconds "name" content_generation LANGUAGE_CODE %}; templates call these.
-        "content_generation": lambda: content_generation(request),
-        "fragment_seconds": lambda: fragment_seconds(request),
+        # Untagged: kept until the chrome (a page edit) or a listing changes.
         "footer_pages": SimpleLazyObject(lambda: cached_fragment(request, "footer-pages", footer_pages)),
     }
 

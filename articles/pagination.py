@@ -8,7 +8,7 @@ OFFSET over the index alone, then loads just those rows.
 """
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -32,11 +32,22 @@ def cached_count(queryset):
     # published() compares with "now", different on every request; the cached count expires
     # at the next scheduled publication anyway, so "now" is left out of the key.
     now = timezone.now()
-    params = [
-        "now" if isinstance(value, datetime) and abs(value - now) < NOW_SLACK else value for value in params
-    ]
+    params = ["now" if is_now(value, now) else value for value in params]
     digest = hashlib.sha256(f"{sql}|{params!r}".encode("utf-8", "surrogatepass")).hexdigest()
+    # Untagged: every article entering or leaving a listing touches list:all, which it is kept under.
     return cached_fragment(None, f"count:{digest}", queryset.count)
+
+
+def is_now(value, now):
+    """Whether a query parameter is "now" (a datetime, or SQLite's string of one in UTC)."""
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-":
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return False
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+    return isinstance(value, datetime) and abs(value - now) < NOW_SLACK
 
 
 class IndexOnlyPaginator(Paginator):

@@ -41,5 +41,6 @@ def section_tree(request=None):
     if request is None:
         return load_section_tree()
     if not hasattr(request, "_section_tree"):
+        # Untagged: kept until the chrome (a section edit) or a listing changes.
         request._section_tree = cached_fragment(request, "sections", load_section_tree)
     return request._section_tree

@@ -25,7 +25,7 @@ from . import cdn as cdn  # connects purging to every change
 from .chrome import placeholder as chrome_placeholder
 from .chrome import register_chrome
 from .expiry import SCHEDULE_TAG, register_next_change
-from .fragments import cached_fragment, fragment_seconds
+from .fragments import cached_fragment
 from .generation import (
     content_generation,
     invalidate_public_pages,
@@ -42,7 +42,6 @@ __all__ = [
     "cached_fragment",
     "chrome_placeholder",
     "content_generation",
-    "fragment_seconds",
     "invalidate_public_pages",
     "invalidate_tags",
     "pages_changed",

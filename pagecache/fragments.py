@@ -14,13 +14,6 @@ from .tags import Freshness, checked_as_of, freshness, tag_page
 logger = logging.getLogger(__name__)
 
 
-def fragment_seconds(request=None):
-    """Return how long a page fragment rendered now may be cached (0: caching is off)."""
-    if settings.PAGE_CACHE_SECONDS <= 0 or current_reading(request).generation is None:
-        return 0
-    return seconds_until_stale(FRAGMENT_SECONDS, request)
-
-
 def cached_fragment(request, name, compute, *, tags=(), shared=True, seconds=FRAGMENT_SECONDS):
     """Return compute(), kept until what it shows changes.
 
@@ -32,6 +25,11 @@ def cached_fragment(request, name, compute, *, tags=(), shared=True, seconds=FRA
     its own copy while the store is vouched for (pub/sub, or the shared file);
     shared=False skips the shared cache altogether, for small and numerous
     pieces (article cards) where a round trip costs more than rendering them.
+
+    A fragment that names nothing is kept under PAGE_CACHE_UNTAGGED_TAGS (every
+    listing and the chrome) rather than until the next full invalidation; the
+    page using it is not tagged with those, or every page would go stale with
+    every publication.
     """
     if settings.PAGE_CACHE_SECONDS <= 0:  # caching switched off (as in most tests)
         value = compute()
@@ -50,7 +48,7 @@ def cached_fragment(request, name, compute, *, tags=(), shared=True, seconds=FRA
             now < copy.expires
             and freshness(reading, copy.generation, copy.as_of, copy.tags) is Freshness.FRESH
         ):
-            tag_page(request, *copy.tags)
+            tag_page(request, *named(copy.tags))
             return copy.value()
     if shared:
         try:
@@ -64,12 +62,13 @@ def cached_fragment(request, name, compute, *, tags=(), shared=True, seconds=FRA
                     LOCAL_FRAGMENTS.put(
                         key, generation, checked_as_of(reading, as_of), entry_tags, expires, value
                     )
-                tag_page(request, *entry_tags)
+                tag_page(request, *named(entry_tags))
                 return value
     as_of = reading.clock  # read when the request began: a change during compute() makes this stale
     value = compute()
     value_tags = frozenset(tags(value) if callable(tags) else tags)
     tag_page(request, *value_tags)
+    value_tags = value_tags or frozenset(settings.PAGE_CACHE_UNTAGGED_TAGS)
     timeout = seconds_until_stale(seconds, request)
     if timeout > 1:
         expires = now + timeout
@@ -81,3 +80,8 @@ def cached_fragment(request, name, compute, *, tags=(), shared=True, seconds=FRA
         if reading.local:
             LOCAL_FRAGMENTS.put(key, generation, as_of, value_tags, expires, value)
     return value
+
+
+def named(tags):
+    """The tags a fragment named itself (not the default it is kept under when it named none)."""
+    return () if tags == frozenset(settings.PAGE_CACHE_UNTAGGED_TAGS) else tags

@@ -45,6 +45,7 @@ from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.db import transaction
 from django.dispatch import Signal
+from gevent.monkey import get_original
 
 from .breaker import OUTAGE_ERRORS, REDIS_BREAKER, RedisUnavailable
 from .local import LOCAL_FRAGMENTS, LOCAL_PAGES
@@ -470,6 +471,9 @@ class GenerationWatcher:
         # Called about once a second from the watcher's thread (scheduled changes falling due).
         self.tick_callbacks = []
         self.last_tick_error = None
+        # Whether an announcement waits unread (set per subscription), and one is being applied.
+        self.unread = None
+        self.applying = False
 
     def current(self):
         store = generation_store()
@@ -480,7 +484,14 @@ class GenerationWatcher:
         if store.breaker is not None and store.breaker.is_open:
             # A hung store's subscription may stay silent rather than fail: vouch for nothing.
             return None
+        if self.behind():
+            return None
         return self.state
+
+    def behind(self):
+        """Return True while an announcement is unread or being applied: memory is not current then."""
+        unread = self.unread
+        return self.applying or (unread is not None and unread())
 
     def known_versions(self, tags, as_of):
         """Return {tag: TagVersion} from announcements, or None if they cannot tell for a copy this old."""
@@ -496,6 +507,7 @@ class GenerationWatcher:
             self.stopped.set()  # a thread watching another store (tests) stops at its next message
             self.stopped = threading.Event()
             self.pid, self.store, self.state, self.since = os.getpid(), store, None, None
+            self.unread = None
             threading.Thread(
                 target=self.listen, args=(store, self.stopped), name="page-generation", daemon=True
             ).start()
@@ -503,7 +515,7 @@ class GenerationWatcher:
     def reset(self):
         with self.lock:
             self.stopped.set()
-            self.pid = self.store = self.state = self.since = None
+            self.pid = self.store = self.state = self.since = self.unread = None
             self.versions = {}
 
     def listen(self, store, stopped):
@@ -518,13 +530,21 @@ class GenerationWatcher:
                     return
                 with pubsub:
                     subscribe_confirmed(pubsub, store.channel)
+                    self.unread = unread_announcements(pubsub)
                     self.subscribed(store, stopped, store.get())
                     while not stopped.is_set():
                         message = pubsub.get_message(timeout=1.0)
-                        if message is not None and message["type"] == "message":
-                            self.heard(store, stopped, message["data"])
-                        self.tick()
+                        # Everything already received is applied before anything else runs here.
+                        while message is not None:
+                            self.applying = True
+                            if message["type"] == "message":
+                                self.heard(store, stopped, message["data"])
+                            message = pubsub.get_message(timeout=0)
+                        self.applying = False
+                        if not stopped.is_set():
+                            self.tick()
             except Exception as error:  # store gone: stop trusting memory, retry
+                self.applying = False
                 if (
                     store.breaker is not None
                     and isinstance(error, OUTAGE_ERRORS)
@@ -571,6 +591,29 @@ class GenerationWatcher:
                     logger.warning("Page cache watcher task failed: %r", error)
             else:
                 self.last_tick_error = None
+
+
+def unread_announcements(pubsub):
+    """Return a function telling whether pubsub has received bytes its reader has not read yet.
+
+    Asked of the kernel (a zero-timeout select on the subscription's socket),
+    never by reading: the watcher's thread owns the connection. The select is
+    the original one, not gevent's, so a request asking does not yield.
+    """
+    if isinstance(pubsub, FakePubSub):
+        return lambda: not pubsub.messages.empty()
+    sock = getattr(pubsub.connection, "_sock", None)
+    if sock is None:
+        return None
+    select = get_original("select", "select")
+
+    def unread():
+        try:
+            return bool(select([sock], [], [], 0)[0])
+        except (OSError, ValueError):  # closed: the watcher is reconnecting
+            return True
+
+    return unread
 
 
 def subscribe_confirmed(pubsub, channel, timeout=SUBSCRIBE_TIMEOUT):

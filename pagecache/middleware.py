@@ -37,7 +37,7 @@ from .keys import (
     view_query_parameters,
 )
 from .local import LOCAL_PAGES, LeastRecentlyUsed
-from .tags import ALL, Freshness, checked_as_of, freshness, page_tags
+from .tags import ALL, Freshness, changed_during, checked_as_of, freshness, page_tags
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +176,10 @@ class PublicPageCacheMiddleware:
             logger.warning("Could not store page in cache", exc_info=True)
         if reading.local:
             LOCAL_PAGES.put(key, copy.generation, copy.as_of, tags, copy.expires, response)
-        return self.serve(request, key, copy, response, "MISS", fresh=True)
+        response = self.serve(request, key, copy, response, "MISS", fresh=True)
+        if changed_during(reading, tags):
+            response["Cache-Control"] = "no-cache"  # a CDN must not keep what an editor just changed
+        return response
 
     def uncached(self, request):
         return self.filled(request, self.get_response(request))

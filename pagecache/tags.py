@@ -80,3 +80,15 @@ def freshness(reading, generation, as_of, tags):
         if version.version > as_of:
             verdict = Freshness.STALE
     return verdict
+
+
+def changed_during(reading, tags):
+    """Return True if any of tags moved after reading was taken: a render that began before a change.
+
+    The copy is stored as of the reading (so it is already stale here), but a
+    cache in front would keep it as current: its purge may have come and gone
+    while the page rendered. Asked of memory unless the watcher is behind.
+    """
+    local = reading.local and not WATCHER.behind()
+    verdict = freshness(reading._replace(local=local), reading.generation, reading.clock, tags)
+    return verdict is not Freshness.FRESH

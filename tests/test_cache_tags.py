@@ -124,6 +124,53 @@ def test_a_render_that_began_before_a_change_is_never_taken_for_current(page_cac
     assert freshness(now, reading.generation, as_of, {"article:2"}) is Freshness.GONE
 
 
+def test_a_page_changed_while_it_rendered_is_not_left_to_a_cdn(client, page_cache, monkeypatch):
+    # The purge reaches the CDN before this render's answer does: the CDN must not keep it.
+    from django.template import response
+
+    article = make_article(headline="Sedang Dirender")
+    real_render = response.SimpleTemplateResponse.render
+
+    def edited_meanwhile(self):
+        page_cache.bump_tags([f"article:{article.pk}"], hard=False)  # an editor's save commits
+        return real_render(self)
+
+    monkeypatch.setattr(response.SimpleTemplateResponse, "render", edited_meanwhile)
+    raced = client.get(article.get_absolute_url())
+    assert raced["X-Cache"] == "MISS" and raced["Cache-Control"] == "no-cache"
+    monkeypatch.setattr(response.SimpleTemplateResponse, "render", real_render)
+    again = client.get(article.get_absolute_url())
+    assert again["X-Cache"] == "MISS"  # stored as of before the change: stale already
+    assert again["Cache-Control"].startswith("public, max-age=0, s-maxage=")
+    assert client.get(article.get_absolute_url())["X-Cache"] == "HIT"
+
+
+def test_listing_counts_and_the_section_tree_follow_targeted_changes(
+    client, django_capture_on_commit_callbacks
+):
+    # Shared fragments that name nothing (a listing's count, the section tree, footer pages)
+    # must not outlive the change either: an empty day index once kept its count of 0.
+    from django.utils import timezone
+
+    from articles.cachetags import content_changed  # what the admin calls on a section's save
+
+    first = make_article(headline="Pertama Hari Ini", published_at=timezone.now())
+    section = first.section
+    for path in ("/indeks/", section.get_absolute_url()):
+        assert b"Pertama Hari Ini" in client.get(path).content
+    draft = make_article(headline="Kedua Hari Ini", status="draft", section=section, published_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.article_publish(article=draft, by=None)
+    for path in ("/indeks/", section.get_absolute_url()):
+        body = client.get(path).content
+        assert b"Kedua Hari Ini" in body and b"Pertama Hari Ini" in body, path
+    section.name = "Rubrik Berganti Nama"
+    section.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        content_changed(section)
+    assert b"Rubrik Berganti Nama" in client.get(draft.get_absolute_url()).content
+
+
 def test_a_scheduled_article_falling_due_invalidates_only_its_pages(client, page_cache):
     from datetime import timedelta
 

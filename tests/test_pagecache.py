@@ -1,6 +1,7 @@
 """The page cache's parts on their own: generation stores, the per-process tier, the watcher."""
 
 import os
+import threading
 import time
 
 import pytest
@@ -18,6 +19,7 @@ from pagecache.generation import (
     using_store,
 )
 from pagecache.local import LOCAL_PAGES, LocalCopies
+from pagecache.tags import Freshness, freshness
 
 from .factories import make_article, make_page
 from .servers import wait_until
@@ -182,10 +184,61 @@ def test_a_store_that_vouches_by_itself_needs_no_watcher(local_tier):
         assert WATCHER.pid is None
 
 
+@pytest.fixture
+def watcher_held(settings):
+    """A way to keep this process's watcher from reading its subscription, as a busy worker does."""
+    hold, held = threading.Event(), threading.Event()
+
+    def busy():
+        if hold.is_set():
+            held.set()
+            while hold.is_set():
+                held.wait(0.01)
+
+    WATCHER.tick_callbacks.append(busy)
+    yield hold, held
+    hold.clear()
+    WATCHER.tick_callbacks.remove(busy)
+
+
+@pytest.mark.parametrize("backend", ["redis", "fake"])
+def test_an_announcement_not_yet_read_makes_requests_read_the_store(
+    backend, local_tier, watcher_held, settings
+):
+    # A request after another server's change must see it even though this process's
+    # watcher (a greenlet behind a busy render) has not read the announcement yet.
+    if backend == "redis" and not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL")
+    store = (
+        RedisStore(settings.REDIS_URL, f"newsportal-tests:behind:{time.time_ns()}")
+        if backend == "redis"
+        else FakeStore()
+    )
+    hold, held = watcher_held
+    try:
+        with using_store(store):
+            assert wait_until(lambda: WATCHER.current() == store.get())
+            before = current_reading()
+            assert before.local
+            hold.set()
+            assert held.wait(5)  # the watcher is busy elsewhere, its subscription unread
+            clock = store.bump_tags(["article:1"], hard=True)  # another app server's change
+            assert wait_until(WATCHER.behind)
+            reading = current_reading()
+            assert reading == (before.generation, clock, False)  # read from the store, not vouched
+            assert freshness(reading, before.generation, before.clock, {"article:1"}) is Freshness.GONE
+            hold.clear()
+            assert wait_until(lambda: not WATCHER.behind() and WATCHER.current() == store.get())
+            assert current_reading() == (before.generation, clock, True)
+    finally:
+        if backend == "redis":
+            store.client.delete(store.key)
+
+
 def test_invalidating_tells_this_process_at_once(local_tier):
     with using_store(FakeStore()) as store:
         assert wait_until(lambda: WATCHER.current() is not None)
-        assert invalidate_public_pages() == store.value == WATCHER.current().generation
+        assert invalidate_public_pages() == store.value == current_reading().generation
         store.is_down = True
         assert invalidate_public_pages() is None  # logged, never raised into the editor's save
 
