@@ -38,8 +38,12 @@ class ArticlesConfig(AppConfig):
         # article together with its credits and corrections.
         reversion.register(Credit)
         reversion.register(Correction)
-        # The search vector is derived data, rebuilt by the database; versions don't carry it.
-        reversion.register(Article, follow=["credits", "corrections"], exclude=["search_vector"])
+        # Derived data (the search vector, what precomputed.py stores) is made again on save.
+        reversion.register(
+            Article,
+            follow=["credits", "corrections"],
+            exclude=["search_vector", "body_html", "body_outline", "body_words", "links"],
+        )
         user_locked_out.connect(log_lockout, dispatch_uid="articles_log_lockout")
         post_migrate.connect(sync_search_config, sender=self, dispatch_uid="articles_sync_search_config")
         from . import cachetags, chrome

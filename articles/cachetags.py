@@ -22,7 +22,7 @@ from taggit.models import Tag
 
 import pagecache
 
-from . import selectors
+from . import precomputed, selectors
 from .models import Article, Author, Credit, Page, Section, TaggedArticle
 from .sections import section_tree
 
@@ -87,18 +87,22 @@ def article_changing(pk):
     """Call before writing article pk; invalidates what it touched and touches once the transaction commits.
 
     The state after is read on commit, when the admin's inlines (tags,
-    credits, corrections) are saved too. Taking an article down, or adding a
-    correction, is a hard change: no copy of it is ever served again.
+    credits, corrections) are saved too. First the stored links of the
+    article and of its neighbours before and after are made again
+    (articles/precomputed.py), so the pages rendered afresh show them.
+    Taking an article down, or adding a correction, is a hard change: no
+    copy of it is ever served again.
     """
     before = article_state(pk) if pk else None
 
     def changed(pk=pk):
         after = article_state(pk)
+        neighbours = {other for state in (before, after) for other in (state or {}).get("neighbours", ())}
+        precomputed.refresh_links({pk, *neighbours})
         tags = listing_tags(before) | listing_tags(after) | {pagecache.SCHEDULE_TAG}
         if before or after:
             tags.add(article_tag(pk))
-        for state in (before, after):
-            tags.update(article_tag(other) for other in (state or {}).get("neighbours", ()))
+        tags.update(article_tag(other) for other in neighbours)
         hard = before is not None and (after is None or after["corrections"] > before["corrections"])
         pagecache.invalidate_tags(tags, hard=hard)
 
@@ -111,13 +115,23 @@ def article_written(article, changing):
 
 
 def article_deleting(sender, instance, **kwargs):
-    """pre_delete: a deleted article disappears from every page it was on, hard."""
-    tags = listing_tags(article_state(instance.pk)) | {article_tag(instance.pk), pagecache.SCHEDULE_TAG}
+    """pre_delete: a deleted article disappears from every page it was on, hard.
+
+    Its neighbours link past it once the deletion commits.
+    """
+    state = article_state(instance.pk)
+    neighbours = (state or {}).get("neighbours", ())
+    tags = listing_tags(state) | {article_tag(instance.pk), pagecache.SCHEDULE_TAG}
+    tags.update(article_tag(other) for other in neighbours)
+    transaction.on_commit(lambda: precomputed.refresh_links(neighbours))
     pagecache.pages_changed(tags, hard=True)
 
 
 def due_tags(since, until):
-    """Return the tags of the articles whose scheduled publication fell in (since, until], Unix times."""
+    """Return the tags of the articles whose scheduled publication fell in (since, until], Unix times.
+
+    Their stored links are made on the way, as a publication's are.
+    """
     start, end = (datetime.fromtimestamp(moment, tz=UTC) for moment in (since, until))
     tags = set()
     for pk in (
@@ -126,6 +140,8 @@ def due_tags(since, until):
         .values_list("pk", flat=True)
     ):
         state = article_state(pk)
+        # Public now: its links, and its neighbours' (which it now sits between), are made.
+        precomputed.refresh_links({pk, *state["neighbours"]})
         tags |= (
             listing_tags(state) | {article_tag(pk)} | {article_tag(other) for other in state["neighbours"]}
         )

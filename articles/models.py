@@ -292,7 +292,9 @@ class ArticleQuerySet(models.QuerySet):
         database's eyes only: none of them is shipped to Python (bodies are most
         of a row's bytes).
         """
-        return self.defer("body", "search_vector").select_related("section", "section__parent")
+        return self.defer("body", "body_html", "body_outline", "links", "search_vector").select_related(
+            "section", "section__parent"
+        )
 
     def for_reading(self):
         """Load whole articles (body, bylines, tags) for a page or a feed, in a fixed number of queries."""
@@ -457,6 +459,13 @@ class Article(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     modified_at = models.DateTimeField(_("modified"), auto_now=True)
+    # Known when the article is written, stored so a page nobody asked for is cheap
+    # (articles/precomputed.py); NULL until computed, then read instead of computed.
+    body_html = models.TextField(null=True, editable=False)  # noqa: DJ001 (NULL: not computed; "": no body)
+    body_outline = models.JSONField(null=True, editable=False)
+    body_words = models.PositiveIntegerField(null=True, editable=False)
+    # While public: {"related": [pk, ...], "older": pk, "newer": pk} ("Baca juga", previous/next).
+    links = models.JSONField(null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -505,6 +514,13 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         # Sanitizing here (not only in forms) covers admin, importer and shell alike.
         self.body = sanitize_body(self.body)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "body" in update_fields:
+            from .precomputed import body_data  # it loads library images: models first
+
+            self.body_html, self.body_outline, self.body_words = body_data(self.body)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "body_html", "body_outline", "body_words"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -574,6 +590,8 @@ class Article(models.Model):
     @cached_property
     def outline(self):
         """Return the body's subheadings as [(level, id, text)], for the table of contents."""
+        if self.body_outline is not None:
+            return [tuple(heading) for heading in self.body_outline]
         return article_outline(self.body)
 
     @property
@@ -582,7 +600,7 @@ class Article(models.Model):
 
     @cached_property
     def word_count(self):
-        return word_count(self.body)
+        return self.body_words if self.body_words is not None else word_count(self.body)
 
     @property
     def reading_minutes(self):

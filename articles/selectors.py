@@ -132,13 +132,17 @@ def published_neighbours(article):
         Article.objects.published().for_listing().filter(section_id=article.section_id).exclude(pk=article.pk)
     )
     moment = article.published_at
+    # The plain bound (published_at <= moment) lets the database walk the section's index from
+    # the article on; the OR alone, which breaks ties by pk, made it scan the whole section.
     older = (
-        in_section.filter(Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=article.pk))
+        in_section.filter(published_at__lte=moment)
+        .filter(Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=article.pk))
         .order_by("-published_at", "-pk")
         .first()
     )
     newer = (
-        in_section.filter(Q(published_at__gt=moment) | Q(published_at=moment, pk__gt=article.pk))
+        in_section.filter(published_at__gte=moment)
+        .filter(Q(published_at__gt=moment) | Q(published_at=moment, pk__gt=article.pk))
         .order_by("published_at", "pk")
         .first()
     )

@@ -10,16 +10,14 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from pagecache import cached_fragment, chrome_placeholder
+from pagecache import cached_fragment, chrome_placeholder, tag_page
 
 from .. import chrome as chrome_module
-from .. import selectors, seo
+from .. import precomputed, selectors, seo
 from ..cachetags import article_tag
-from ..html import image_sources, responsive_images
 from ..html import plain_text as html_plain_text
 from ..images import srcset as rendition_srcset
-from ..models import Credit, InlineImage
-from ..sections import section_tree
+from ..models import Credit
 
 register = template.Library()
 
@@ -226,18 +224,13 @@ def picture(article, sizes="100vw", eager=False, css_class=""):
 def article_body(article):
     """Return the sanitized body, with srcset, sizes, width and height on images from the library.
 
-    One query finds the library images the body uses. The body was sanitized
-    on save; only attributes made from our own rendition data are added.
+    Stored when the article was saved (articles/precomputed.py); made here,
+    with one query for the library images it uses, for one saved before that.
+    The body was sanitized on save; only attributes made from our own
+    rendition data are added.
     """
-    body = article.body or ""
-    prefix = default_storage.url("")
-    names = {src[len(prefix) :]: src for src in image_sources(body) if prefix and src.startswith(prefix)}
-    renditions = {}
-    if names:
-        for image in InlineImage.objects.filter(image__in=list(names)).only("image", "renditions"):
-            if image.renditions:
-                renditions[names[image.image.name]] = image.renditions
-    return mark_safe(responsive_images(body, renditions))  # sanitized on save
+    html = article.body_html if article.body_html is not None else precomputed.served_body(article.body)
+    return mark_safe(html)  # sanitized on save
 
 
 # --- Metadata: JSON-LD, language versions ------------------------------------------------
@@ -290,20 +283,11 @@ def switch_language_url(context, code):
 
 # --- Widgets that query: related, most read, previous/next ---------------------------------
 
-RELATED_COUNT = 4
-
 
 @register.inclusion_tag("includes/related_articles.html", takes_context=True)
 def related_articles(context, article):
     """Return "Baca juga": other published articles sharing tags, then the section."""
-    request = context.get("request")
-    section = section_tree(request).by_id.get(article.section_id)
-    related = cached_fragment(
-        request,
-        f"related:{article.pk}",
-        lambda: selectors.related_to(article, section=section, limit=RELATED_COUNT),
-        tags=lambda related: [article_tag(other.pk) for other in related],
-    )
+    related, _older, _newer = page_links(context, article)
     return {"articles": related}
 
 
@@ -319,13 +303,21 @@ def section_neighbours(context, article):
     """Previous (older) and next (newer) published article in the same section."""
     if not article.published_at:
         return {}
-    older, newer = cached_fragment(
-        context.get("request"),
-        f"neighbours:{article.pk}",
-        lambda: selectors.published_neighbours(article),
-        tags=lambda pair: [article_tag(other.pk) for other in pair if other is not None],
-    )
+    _related, older, newer = page_links(context, article)
     return {"older": older, "newer": newer, "section": article.section}
+
+
+def page_links(context, article):
+    """Return (related, older, newer) of the article page being rendered, loaded once for both tags.
+
+    The page shows them: it goes stale when one of them changes.
+    """
+    if not hasattr(article, "_page_links"):
+        request = context.get("request")
+        article._page_links = precomputed.article_links(article, request)
+        related, older, newer = article._page_links
+        tag_page(request, *(article_tag(other.pk) for other in (*related, older, newer) if other is not None))
+    return article._page_links
 
 
 @register.simple_tag

@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+
+from articles import precomputed
+
+
+class Command(BaseCommand):
+    help = (
+        "Store what article pages need that is known when an article is written (the body as served, "
+        "its outline and length; for public articles, related articles and previous/next) wherever it "
+        "is missing: after upgrading, or after articles arrived in bulk. Safe to run again or to stop; "
+        "articles without it are served all the same, only slower."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch-size", type=int, default=500, help="Articles per batch (default 500).")
+
+    def handle(self, *args, batch_size, **options):
+        progress = self.stdout.write if options["verbosity"] > 1 else None
+        counts = precomputed.backfill(batch_size, progress=progress)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Stored the body of {counts['bodies']} articles and the links of {counts['links']}."
+            )
+        )

@@ -1,0 +1,131 @@
+"""What an article page shows that is known when the article is written, stored on the article.
+
+A page nobody asked for since the last change (a reader from search, a
+crawler) would otherwise rank "Baca juga", find previous and next in its
+section and render the body on every request. Instead:
+
+- the body as served (responsive images from the library), its outline and
+  its length are computed on every save (body_data, from Article.save);
+- "Baca juga" and previous/next are computed when the article becomes
+  public or changes, and again for the articles whose previous/next it
+  becomes or stops being (refresh_links, after the transaction commits,
+  before the cache hears of it). Stored as ids, they are loaded with one
+  query and filtered by the public rule, so one taken down since never
+  shows; a newer related article appears once the article is written again.
+
+Anything stored before this existed, or written past save() (a bulk import),
+has NULL there and is computed when it is read, exactly as before.
+"""
+
+from django.core.files.storage import default_storage
+
+from . import selectors
+from .html import article_outline, image_sources, responsive_images, word_count
+from .models import Article, InlineImage
+from .sections import section_tree
+
+RELATED_COUNT = 4
+# Stored: a few more than shown, so one taken down since leaves no gap.
+RELATED_STORED = 8
+
+
+def body_data(body):
+    """Return (html as served, outline, words) of a sanitized body."""
+    body = body or ""
+    return served_body(body), article_outline(body), word_count(body)
+
+
+def served_body(body):
+    """Return body with srcset, sizes, width and height on images from the library (one query)."""
+    prefix = default_storage.url("")
+    names = {src[len(prefix) :]: src for src in image_sources(body) if prefix and src.startswith(prefix)}
+    renditions = {}
+    if names:
+        for image in InlineImage.objects.filter(image__in=list(names)).only("image", "renditions"):
+            if image.renditions:
+                renditions[names[image.image.name]] = image.renditions
+    return responsive_images(body, renditions)
+
+
+def computed_links(article, tree=None):
+    """Return the links of a public article as stored: {"related": [pk...], "older": pk, "newer": pk}."""
+    section = (tree or section_tree()).by_id.get(article.section_id, article.section)
+    related = selectors.related_to(article, section=section, limit=RELATED_STORED)
+    older, newer = selectors.published_neighbours(article)
+    return {
+        "related": [other.pk for other in related],
+        "older": older.pk if older is not None else None,
+        "newer": newer.pk if newer is not None else None,
+    }
+
+
+def refresh_links(pks):
+    """Store the links of each of pks as they are now (None for one that is not public).
+
+    Return the pks whose stored links changed: their pages show other links now.
+    """
+    pks = {pk for pk in pks if pk}
+    if not pks:
+        return set()
+    tree = section_tree()
+    public = {
+        article.pk: article
+        for article in Article.objects.published().filter(pk__in=pks).for_listing().prefetch_related("tags")
+    }
+    changed = set()
+    for pk, stored in Article.objects.filter(pk__in=pks).values_list("pk", "links"):
+        article = public.get(pk)
+        links = computed_links(article, tree) if article is not None else None
+        if links != stored:
+            Article.objects.filter(pk=pk).update(links=links)
+            changed.add(pk)
+    return changed
+
+
+def article_links(article, request=None):
+    """Return (related, older, newer) for an article page: published articles, loaded for cards.
+
+    From the stored links in one query; computed as before when none are stored
+    (and for an article not public, whose page is a preview).
+    """
+    links = article.links if article.is_published() else None
+    if links is None:
+        tree = section_tree(request)
+        section = tree.by_id.get(article.section_id, article.section)
+        related = selectors.related_to(article, section=section, limit=RELATED_COUNT)
+        older, newer = selectors.published_neighbours(article) if article.published_at else (None, None)
+        return related, older, newer
+    wanted = {*links["related"], links["older"], links["newer"]} - {None}
+    found = Article.objects.published().for_listing().in_bulk(wanted) if wanted else {}
+    related = [found[pk] for pk in links["related"] if pk in found][:RELATED_COUNT]
+    return related, found.get(links["older"]), found.get(links["newer"])
+
+
+def backfill(batch_size=500, *, progress=None):
+    """Compute what is missing for every article (body data, and links of public ones); return counts.
+
+    For an archive that predates these fields or arrived in bulk:
+    `manage.py precompute_articles`. Idempotent; resumable after an interruption.
+    """
+    bodies = links = 0
+    missing_body = Article.objects.filter(body_html__isnull=True).order_by("pk")
+    while batch := list(missing_body.only("pk", "body")[:batch_size]):
+        for article in batch:
+            html, outline, words = body_data(article.body)
+            Article.objects.filter(pk=article.pk).update(
+                body_html=html, body_outline=outline, body_words=words
+            )
+        bodies += len(batch)
+        if progress is not None:
+            progress(f"bodies: {bodies}")
+    tree = section_tree()
+    last = 0
+    public = Article.objects.published().filter(links__isnull=True).order_by("pk")
+    while batch := list(public.filter(pk__gt=last).for_listing().prefetch_related("tags")[:batch_size]):
+        for article in batch:
+            Article.objects.filter(pk=article.pk).update(links=computed_links(article, tree))
+        links += len(batch)
+        last = batch[-1].pk
+        if progress is not None:
+            progress(f"links: {links}")
+    return {"bodies": bodies, "links": links}
