@@ -18,6 +18,8 @@ has NULL there and is computed when it is read, exactly as before.
 """
 
 from django.core.files.storage import default_storage
+from django.db.models import F, Window
+from django.db.models.functions import Lag, Lead
 
 from . import selectors
 from .html import article_outline, image_sources, responsive_images, word_count
@@ -47,16 +49,34 @@ def served_body(body):
     return responsive_images(body, renditions)
 
 
-def computed_links(article, tree=None):
-    """Return the links of a public article as stored: {"related": [pk...], "older": pk, "newer": pk}."""
+def computed_links(article, tree=None, neighbours=None):
+    """Return the links of a public article as stored: {"related": [pk...], "older": pk, "newer": pk}.
+
+    neighbours: its (older, newer) pks when known already (neighbour_table).
+    """
     section = (tree or section_tree()).by_id.get(article.section_id, article.section)
     related = selectors.related_to(article, section=section, limit=RELATED_STORED)
-    older, newer = selectors.published_neighbours(article)
-    return {
-        "related": [other.pk for other in related],
-        "older": older.pk if older is not None else None,
-        "newer": newer.pk if newer is not None else None,
-    }
+    if neighbours is None:
+        older, newer = selectors.published_neighbours(article)
+        neighbours = (older.pk if older is not None else None, newer.pk if newer is not None else None)
+    return {"related": [other.pk for other in related], "older": neighbours[0], "newer": neighbours[1]}
+
+
+def neighbour_table():
+    """Return {pk: (older pk, newer pk)} of every public article in its section, in one query.
+
+    The same order as selectors.published_neighbours: by publish time, ties by pk.
+    """
+    order = [F("published_at").asc(), F("pk").asc()]
+    rows = (
+        Article.objects.published()
+        .annotate(
+            older=Window(Lag("pk"), partition_by=[F("section_id")], order_by=order),
+            newer=Window(Lead("pk"), partition_by=[F("section_id")], order_by=order),
+        )
+        .values_list("pk", "older", "newer")
+    )
+    return {pk: (older, newer) for pk, older, newer in rows.iterator(chunk_size=10_000)}
 
 
 def refresh_links(pks):
@@ -118,12 +138,14 @@ def backfill(batch_size=500, *, progress=None):
         bodies += len(batch)
         if progress is not None:
             progress(f"bodies: {bodies}")
-    tree = section_tree()
-    last = 0
+    if not Article.objects.published().filter(links__isnull=True).exists():
+        return {"bodies": bodies, "links": links}
+    tree, neighbours, last = section_tree(), neighbour_table(), 0
     public = Article.objects.published().filter(links__isnull=True).order_by("pk")
     while batch := list(public.filter(pk__gt=last).for_listing().prefetch_related("tags")[:batch_size]):
         for article in batch:
-            Article.objects.filter(pk=article.pk).update(links=computed_links(article, tree))
+            stored = computed_links(article, tree, neighbours.get(article.pk))  # None: public since
+            Article.objects.filter(pk=article.pk).update(links=stored)
         links += len(batch)
         last = batch[-1].pk
         if progress is not None:

@@ -10,7 +10,7 @@ from django.db import connection, models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from .models import Article, TaggedArticle
+from .models import Article, ArticleReadCount, TaggedArticle
 
 MOST_READ_COUNT = 5
 MOST_READ_PERIODS = {"day": 24, "week": 24 * 7}
@@ -96,25 +96,37 @@ def related_to(article, *, section=None, limit=4):
     return ranked[:limit]
 
 
-def most_read(*, since):
-    """Rank published articles by reads since the given moment, most read first; unread ones left out."""
-    # Filtering the join first lets the database start from the window's read counts
-    # (index on hour_at) instead of grouping every article in the archive.
-    return (
-        Article.objects.published()
-        .filter(read_counts__hour_at__gte=since)
-        .annotate(reads=models.Sum("read_counts__count"))
+# Ranked first among the read counts alone, then checked against the public rule: the
+# window is this many times what is shown, so articles taken down meanwhile leave no gap.
+MOST_READ_CANDIDATES = 10 * MOST_READ_COUNT
+
+
+def most_read(*, since, limit=MOST_READ_COUNT):
+    """Return the pks of the published articles most read since the given moment, most read first.
+
+    Unread ones are left out; ties go to the newer article. The read counts
+    are summed first, on their own (index on hour_at), and only the leaders
+    are looked up among the articles: joining every article in the archive
+    before grouping cost about 200 ms at 100,000 articles.
+    """
+    leaders = dict(
+        ArticleReadCount.objects.filter(hour_at__gte=since)
+        .values("article_id")
+        .annotate(reads=models.Sum("count"))
         .filter(reads__gt=0)
-        .order_by("-reads", "-published_at", "-pk")
+        .order_by("-reads", "-article_id")
+        .values_list("article_id", "reads")[:MOST_READ_CANDIDATES]
     )
+    public = Article.objects.published().filter(pk__in=leaders).values_list("pk", "published_at")
+    ranked = sorted(public, key=lambda row: (leaders[row[0]], row[1], row[0]), reverse=True)
+    return [pk for pk, _published_at in ranked[:limit]]
 
 
 def most_read_ids(period):
     key = f"articles:most-read:{period}"
     ids = cache.get(key)
     if ids is None:
-        since = timezone.now() - timedelta(hours=MOST_READ_PERIODS[period])
-        ids = list(most_read(since=since).values_list("pk", flat=True)[:MOST_READ_COUNT])
+        ids = most_read(since=timezone.now() - timedelta(hours=MOST_READ_PERIODS[period]))
         cache.set(key, ids, MOST_READ_CACHE_SECONDS)
     return ids
 
