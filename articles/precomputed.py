@@ -17,7 +17,11 @@ Anything stored before this existed, or written past save() (a bulk import),
 has NULL there and is computed when it is read, exactly as before.
 """
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
 from django.core.files.storage import default_storage
+from django.db import connections
 from django.db.models import F, Window
 from django.db.models.functions import Lag, Lead
 
@@ -121,13 +125,15 @@ def article_links(article, request=None):
     return related, found.get(links["older"]), found.get(links["newer"])
 
 
-def backfill(batch_size=500, *, progress=None):
+def backfill(batch_size=500, *, jobs=1, progress=None):
     """Compute what is missing for every article (body data, and links of public ones); return counts.
 
     For an archive that predates these fields or arrived in bulk:
     `manage.py precompute_articles`. Idempotent; resumable after an interruption.
+    The links (most of the work: ranking Baca juga) are shared among `jobs`
+    processes, each with its own database connection.
     """
-    bodies = links = 0
+    bodies = 0
     missing_body = Article.objects.filter(body_html__isnull=True).order_by("pk")
     while batch := list(missing_body.only("pk", "body")[:batch_size]):
         for article in batch:
@@ -139,15 +145,32 @@ def backfill(batch_size=500, *, progress=None):
         if progress is not None:
             progress(f"bodies: {bodies}")
     if not Article.objects.published().filter(links__isnull=True).exists():
-        return {"bodies": bodies, "links": links}
-    tree, neighbours, last = section_tree(), neighbour_table(), 0
-    public = Article.objects.published().filter(links__isnull=True).order_by("pk")
+        return {"bodies": bodies, "links": 0}
+    if jobs <= 1:
+        return {"bodies": bodies, "links": backfill_links(batch_size, progress=progress)}
+    connections.close_all()  # each process opens its own
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        parts = [pool.submit(backfill_links, batch_size, part=(index, jobs)) for index in range(jobs)]
+        return {"bodies": bodies, "links": sum(part.result() for part in parts)}
+
+
+def backfill_links(batch_size=500, *, part=(0, 1), progress=None):
+    """Store the links of the public articles that have none (those with pk % part[1] == part[0])."""
+    index, count = part
+    tree, neighbours, last, done = section_tree(), neighbour_table(), 0, 0
+    public = (
+        Article.objects.published()
+        .filter(links__isnull=True)
+        .alias(part=F("pk") % count)
+        .filter(part=index)
+        .order_by("pk")
+    )
     while batch := list(public.filter(pk__gt=last).for_listing().prefetch_related("tags")[:batch_size]):
         for article in batch:
             stored = computed_links(article, tree, neighbours.get(article.pk))  # None: public since
             Article.objects.filter(pk=article.pk).update(links=stored)
-        links += len(batch)
+        done += len(batch)
         last = batch[-1].pk
         if progress is not None:
-            progress(f"links: {links}")
-    return {"bodies": bodies, "links": links}
+            progress(f"links: {done}")
+    return done

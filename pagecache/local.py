@@ -14,16 +14,20 @@ from typing import NamedTuple
 
 from django.conf import settings
 
+# Values nobody can change in place are kept as they are: no pickling for a part's HTML.
+IMMUTABLE = (str, bytes, int, float, type(None))
+
 
 class Copy(NamedTuple):
     generation: int
     as_of: int
     tags: frozenset
     expires: float
-    blob: bytes
+    blob: object  # pickled bytes, or the value itself when immutable
+    pickled: bool = True
 
     def value(self):
-        return pickle.loads(self.blob)
+        return pickle.loads(self.blob) if self.pickled else self.blob
 
 
 class LeastRecentlyUsed:
@@ -63,7 +67,8 @@ class LeastRecentlyUsed:
 class LocalCopies(LeastRecentlyUsed):
     """The hottest cached pages (or fragments) of this process, least recently used out first.
 
-    Values are kept pickled, so every reader gets its own copy to change.
+    Values are kept pickled, so every reader gets its own copy to change
+    (immutable ones as they are).
     """
 
     def __init__(self, capacity, stale_seconds=lambda: 0):
@@ -83,8 +88,13 @@ class LocalCopies(LeastRecentlyUsed):
     def put(self, key, generation, as_of, tags, expires, value):
         if generation is None:  # an unknown generation vouches for nothing
             return
-        blob = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-        super().put(key, Copy(generation, as_of, frozenset(tags), expires, blob))
+        if type(value) in IMMUTABLE or isinstance(value, str):  # a SafeString too
+            copy = Copy(generation, as_of, frozenset(tags), expires, value, pickled=False)
+        else:
+            copy = Copy(
+                generation, as_of, frozenset(tags), expires, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+            )
+        super().put(key, copy)
 
 
 LOCAL_PAGES = LocalCopies(

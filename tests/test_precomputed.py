@@ -140,3 +140,22 @@ def test_the_command_fills_in_what_is_missing_and_can_run_again(committed):
     with CaptureQueriesContext(connection) as again:
         call_command("precompute_articles", verbosity=0)
     assert len(again) <= 4  # nothing left to do: it only looked
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="forked jobs need a database server")
+def test_the_command_shares_the_links_among_jobs(committed):
+    section = make_section(name="Wisata")
+    articles = [published_in(section, f"Pantai {n}", 10 - n, committed) for n in range(6)]
+    Article.objects.update(links=None)
+    call_command("precompute_articles", jobs=2, verbosity=0)
+    links = dict(Article.objects.values_list("pk", "links"))
+    for older, newer in zip(articles, articles[1:], strict=False):
+        assert links[older.pk]["newer"] == newer.pk and links[newer.pk]["older"] == older.pk
+
+
+def test_the_command_refuses_nonsense():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("precompute_articles", jobs=0)

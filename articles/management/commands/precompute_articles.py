@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from articles import precomputed
 
@@ -13,10 +13,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=500, help="Articles per batch (default 500).")
+        parser.add_argument(
+            "--jobs", type=int, default=1, help="Processes sharing the work (default 1; one per core)."
+        )
 
-    def handle(self, *args, batch_size, **options):
+    def handle(self, *args, batch_size, jobs, **options):
+        if batch_size < 1 or jobs < 1:
+            raise CommandError("--batch-size and --jobs must be at least 1.")
         progress = self.stdout.write if options["verbosity"] > 1 else None
-        counts = precomputed.backfill(batch_size, progress=progress)
+        counts = precomputed.backfill(batch_size, jobs=jobs, progress=progress)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Stored the body of {counts['bodies']} articles and the links of {counts['links']}."
