@@ -306,6 +306,8 @@ PAGE_CACHE_KEY_PARAMETERS = env_list("PAGE_CACHE_KEY_PARAMETERS")
 # How many of the hottest pages each app server process also keeps in memory (about 40 kB
 # each), trusted through a Redis pub/sub subscription (or the generation file). 0: off.
 PAGE_CACHE_LOCAL_ENTRIES = int(os.environ.get("PAGE_CACHE_LOCAL_ENTRIES", "256"))
+# ...and at most this much memory for them (pages, fragments and served forms together).
+PAGE_CACHE_LOCAL_MEGABYTES = int(os.environ.get("PAGE_CACHE_LOCAL_MEGABYTES", "48"))
 # Without Redis, the content generation lives in this file, read by every worker on each
 # request, so one change invalidates every process's copies at once (pagecache/generation.py).
 PAGE_CACHE_GENERATION_FILE = Path(

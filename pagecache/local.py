@@ -7,6 +7,7 @@ read) before they use it.
 """
 
 import pickle
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -31,11 +32,19 @@ class Copy(NamedTuple):
 
 
 class LeastRecentlyUsed:
-    """A bounded mapping shared by a process's threads: the least recently used entry goes first."""
+    """A bounded mapping shared by a process's threads: the least recently used entry goes first.
 
-    def __init__(self, capacity):
+    Bounded by entries (capacity) and, when given, by bytes (max_bytes, with
+    size(value) measuring each entry): a long tail of big pages must not grow
+    a worker past its memory budget however few entries it holds.
+    """
+
+    def __init__(self, capacity, max_bytes=None, size=None):
         self.capacity = capacity
+        self.max_bytes = max_bytes
+        self.size = size
         self.entries = OrderedDict()
+        self.bytes = 0
         self.lock = threading.Lock()
 
     def __len__(self):
@@ -50,18 +59,29 @@ class LeastRecentlyUsed:
 
     def put(self, key, value):
         with self.lock:
+            self._remove(key)
             self.entries[key] = value
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.capacity():
-                self.entries.popitem(last=False)
+            if self.size is not None:
+                self.bytes += self.size(value)
+            budget = self.max_bytes() if self.max_bytes is not None else None
+            while len(self.entries) > self.capacity() or (
+                budget is not None and self.bytes > budget and len(self.entries) > 1
+            ):
+                self._remove(next(iter(self.entries)))
 
     def discard(self, key):
         with self.lock:
-            self.entries.pop(key, None)
+            self._remove(key)
 
     def clear(self):
         with self.lock:
             self.entries.clear()
+            self.bytes = 0
+
+    def _remove(self, key):
+        value = self.entries.pop(key, None)
+        if value is not None and self.size is not None:
+            self.bytes -= self.size(value)
 
 
 class LocalCopies(LeastRecentlyUsed):
@@ -71,8 +91,8 @@ class LocalCopies(LeastRecentlyUsed):
     (immutable ones as they are).
     """
 
-    def __init__(self, capacity, stale_seconds=lambda: 0):
-        super().__init__(capacity)
+    def __init__(self, capacity, stale_seconds=lambda: 0, max_bytes=None):
+        super().__init__(capacity, max_bytes, size=copy_size)
         # Expired copies are kept this much longer, for stale-serving (while a successor renders,
         # or while the database is down).
         self.stale_seconds = stale_seconds
@@ -97,8 +117,21 @@ class LocalCopies(LeastRecentlyUsed):
         super().put(key, copy)
 
 
+def copy_size(copy):
+    return sys.getsizeof(copy.blob)
+
+
+def megabytes(share):
+    """Return a function giving share of PAGE_CACHE_LOCAL_MEGABYTES, in bytes."""
+    return lambda: int(share * settings.PAGE_CACHE_LOCAL_MEGABYTES * 1024 * 1024)
+
+
+# Half of the per-process budget for whole pages, a quarter for fragments (the rest is for
+# the served forms, pagecache/middleware.py ASSEMBLED).
 LOCAL_PAGES = LocalCopies(
-    lambda: settings.PAGE_CACHE_LOCAL_ENTRIES, lambda: settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS
+    lambda: settings.PAGE_CACHE_LOCAL_ENTRIES,
+    lambda: settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS,
+    max_bytes=megabytes(0.5),
 )
 # Fragments are small (an article card, a section tree, four related links): room for many more.
-LOCAL_FRAGMENTS = LocalCopies(lambda: 16 * settings.PAGE_CACHE_LOCAL_ENTRIES)
+LOCAL_FRAGMENTS = LocalCopies(lambda: 16 * settings.PAGE_CACHE_LOCAL_ENTRIES, max_bytes=megabytes(0.25))

@@ -36,7 +36,7 @@ from .keys import (
     split_query,
     view_query_parameters,
 )
-from .local import LOCAL_PAGES, LeastRecentlyUsed
+from .local import LOCAL_PAGES, LeastRecentlyUsed, megabytes
 from .tags import ALL, Freshness, changed_during, checked_as_of, freshness, page_tags
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,9 @@ def cache_control_header(seconds=None):
 
 
 # Each process's served forms of its hottest pages: chrome filled in, compressed, with an ETag.
-ASSEMBLED = LeastRecentlyUsed(lambda: max(settings.PAGE_CACHE_LOCAL_ENTRIES, 16))
+ASSEMBLED = LeastRecentlyUsed(
+    lambda: max(settings.PAGE_CACHE_LOCAL_ENTRIES, 16), megabytes(0.25), size=lambda ready: len(ready[0])
+)
 # Keys this process is rendering now (the shared lock spares the other processes).
 _rendering = set()
 _rendering_lock = threading.Lock()

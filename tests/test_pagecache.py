@@ -104,6 +104,20 @@ def test_local_copies_keep_what_they_were_made_of_and_drop_expired_ones():
     assert copies.lookup("old") is None  # no stale window configured
 
 
+def test_local_copies_stay_within_their_memory_budget(settings):
+    # A long tail of big pages must not grow a worker however few entries it holds.
+    copies = LocalCopies(lambda: 1000, max_bytes=lambda: 250_000)
+    expires = time.time() + 60
+    for n in range(10):
+        copies.put(f"page-{n}", 1, 0, (), expires, "x" * 100_000)
+    assert len(copies) == 2 and copies.bytes <= 250_000
+    assert copies.lookup("page-9") is not None and copies.lookup("page-0") is None
+    copies.put("page-9", 1, 0, (), expires, "small")  # replacing an entry gives its bytes back
+    assert copies.bytes < 150_000
+    copies.put("huge", 1, 0, (), expires, "y" * 1_000_000)  # alone over budget: kept, nothing else
+    assert len(copies) == 1 and copies.lookup("huge") is not None
+
+
 def test_local_copies_never_keep_anything_for_an_unknown_generation():
     copies = LocalCopies(lambda: 10)
     copies.put("page", None, 0, (), time.time() + 60, "x")
