@@ -307,7 +307,7 @@ PAGE_CACHE_KEY_PARAMETERS = env_list("PAGE_CACHE_KEY_PARAMETERS")
 # each), trusted through a Redis pub/sub subscription (or the generation file). 0: off.
 PAGE_CACHE_LOCAL_ENTRIES = int(os.environ.get("PAGE_CACHE_LOCAL_ENTRIES", "256"))
 # ...and at most this much memory for them (pages, fragments and served forms together).
-PAGE_CACHE_LOCAL_MEGABYTES = int(os.environ.get("PAGE_CACHE_LOCAL_MEGABYTES", "48"))
+PAGE_CACHE_LOCAL_MEGABYTES = int(os.environ.get("PAGE_CACHE_LOCAL_MEGABYTES", "32"))
 # Without Redis, the content generation lives in this file, read by every worker on each
 # request, so one change invalidates every process's copies at once (pagecache/generation.py).
 PAGE_CACHE_GENERATION_FILE = Path(
