@@ -38,6 +38,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from select import POLLIN
 from typing import NamedTuple
 
 from django.conf import settings
@@ -596,8 +597,8 @@ class GenerationWatcher:
 def unread_announcements(pubsub):
     """Return a function telling whether pubsub has received bytes its reader has not read yet.
 
-    Asked of the kernel (a zero-timeout select on the subscription's socket),
-    never by reading: the watcher's thread owns the connection. The select is
+    Asked of the kernel (a zero-timeout poll of the subscription's socket),
+    never by reading: the watcher's thread owns the connection. The poll is
     the original one, not gevent's, so a request asking does not yield.
     """
     if isinstance(pubsub, FakePubSub):
@@ -605,11 +606,12 @@ def unread_announcements(pubsub):
     sock = getattr(pubsub.connection, "_sock", None)
     if sock is None:
         return None
-    select = get_original("select", "select")
+    poller = get_original("select", "poll")()
+    poller.register(sock.fileno(), POLLIN)
 
     def unread():
         try:
-            return bool(select([sock], [], [], 0)[0])
+            return bool(poller.poll(0))
         except (OSError, ValueError):  # closed: the watcher is reconnecting
             return True
 
