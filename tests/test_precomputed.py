@@ -145,10 +145,25 @@ def test_the_command_fills_in_what_is_missing_and_can_run_again(committed):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="forked jobs need a database server")
 def test_the_command_shares_the_links_among_jobs(committed):
+    # Run as an operator runs it: its own process, which forks its jobs before any thread starts.
+    import os
+
+    from .servers import manage
+
     section = make_section(name="Wisata")
     articles = [published_in(section, f"Pantai {n}", 10 - n, committed) for n in range(6)]
     Article.objects.update(links=None)
-    call_command("precompute_articles", jobs=2, verbosity=0)
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {
+        **os.environ,
+        **{"DATABASE_URL": url, "REDIS_URL": "", "NEWSPORTAL_ENV_FILE": "", "DEBUG": "1"},
+        # Shown, not hidden as deprecations are by default: a fork beside running threads.
+        "PYTHONWARNINGS": "always::DeprecationWarning:multiprocessing.popen_fork",
+    }
+    result = manage(env, "precompute_articles", "--jobs", "2")
+    assert "the links of 6" in result.stdout, result.stdout + result.stderr
+    assert "DeprecationWarning" not in result.stderr
     links = dict(Article.objects.values_list("pk", "links"))
     for older, newer in zip(articles, articles[1:], strict=False):
         assert links[older.pk]["newer"] == newer.pk and links[newer.pk]["older"] == older.pk
