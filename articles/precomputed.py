@@ -20,8 +20,8 @@ has NULL there and is computed when it is read, exactly as before.
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
+import django
 from django.core.files.storage import default_storage
-from django.db import connections
 from django.db.models import F, Window
 from django.db.models.functions import Lag, Lead
 
@@ -148,8 +148,10 @@ def backfill(batch_size=500, *, jobs=1, progress=None):
         return {"bodies": bodies, "links": 0}
     if jobs <= 1:
         return {"bodies": bodies, "links": backfill_links(batch_size, progress=progress)}
-    connections.close_all()  # each process opens its own
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+    # Fresh processes (spawned, not forked): this one may run threads (a connection pool's)
+    # that a forked child would inherit stopped, holding their locks.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=django.setup) as pool:
         parts = [pool.submit(backfill_links, batch_size, part=(index, jobs)) for index in range(jobs)]
         return {"bodies": bodies, "links": sum(part.result() for part in parts)}
 

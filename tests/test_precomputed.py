@@ -145,7 +145,8 @@ def test_the_command_fills_in_what_is_missing_and_can_run_again(committed):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="forked jobs need a database server")
 def test_the_command_shares_the_links_among_jobs(committed):
-    # Run as an operator runs it: its own process, which forks its jobs before any thread starts.
+    # Run as an operator runs it, in its own process, here with a connection pool (whose
+    # threads a forked job would have inherited stopped: the jobs are spawned).
     import os
 
     from .servers import manage
@@ -158,10 +159,11 @@ def test_the_command_shares_the_links_among_jobs(committed):
     env = {
         **os.environ,
         **{"DATABASE_URL": url, "REDIS_URL": "", "NEWSPORTAL_ENV_FILE": "", "DEBUG": "1"},
+        "DB_POOL_SIZE": "2",
         # Shown, not hidden as deprecations are by default: a fork beside running threads.
         "PYTHONWARNINGS": "always::DeprecationWarning:multiprocessing.popen_fork",
     }
-    result = manage(env, "precompute_articles", "--jobs", "2")
+    result = manage(env, "precompute_articles", "--jobs", "2", timeout=120)
     assert "the links of 6" in result.stdout, result.stdout + result.stderr
     assert "DeprecationWarning" not in result.stderr
     links = dict(Article.objects.values_list("pk", "links"))
