@@ -73,8 +73,24 @@ def parts(request, body):
         marker = match.group(0)
         if marker not in found:
             html = render_part(request, match.group(1).decode(), match.group(2).decode())
-            found[marker] = (html or "").encode()
+            found[marker] = encoded(html or "")
     return tuple(found.items())
+
+
+# A part's HTML as bytes, made once per distinct HTML: every served form remembered with it
+# (pagecache/middleware.py ASSEMBLED) then shares one copy, and a hit encodes nothing.
+_encoded = {}
+ENCODED_LIMIT = 256
+
+
+def encoded(html):
+    try:
+        return _encoded[html]
+    except KeyError:
+        if len(_encoded) >= ENCODED_LIMIT:
+            _encoded.clear()  # parts change rarely: starting over costs one encode each
+        value = _encoded[html] = html.encode()
+        return value
 
 
 def fill(body, filled_parts):
