@@ -13,6 +13,7 @@ page, its sections, tags, authors, feeds, sitemaps and its day index go
 stale, and none of the archive's other article pages.
 """
 
+import logging
 from datetime import UTC, datetime
 
 from django.db import transaction
@@ -25,6 +26,8 @@ import pagecache
 from . import precomputed, selectors
 from .models import Article, Author, Credit, Page, Section, TaggedArticle
 from .sections import section_tree
+
+logger = logging.getLogger(__name__)
 
 CHROME = "chrome"
 LIST_ALL = "list:all"
@@ -83,6 +86,18 @@ def listing_tags(state):
     }
 
 
+def refresh_links(pks):
+    """Store the links of pks again (articles/precomputed.py); a failure is logged, never raised.
+
+    The invalidation that follows must happen whatever: a page rendered with a
+    link left stale is still a page that shows the change.
+    """
+    try:
+        precomputed.refresh_links(pks)
+    except Exception:
+        logger.exception("Could not store the links of articles %s", sorted(pks))
+
+
 def article_changing(pk):
     """Call before writing article pk; invalidates what it touched and touches once the transaction commits.
 
@@ -98,7 +113,7 @@ def article_changing(pk):
     def changed(pk=pk):
         after = article_state(pk)
         neighbours = {other for state in (before, after) for other in (state or {}).get("neighbours", ())}
-        precomputed.refresh_links({pk, *neighbours})
+        refresh_links({pk, *neighbours})
         tags = listing_tags(before) | listing_tags(after) | {pagecache.SCHEDULE_TAG}
         if before or after:
             tags.add(article_tag(pk))
@@ -123,7 +138,7 @@ def article_deleting(sender, instance, **kwargs):
     neighbours = (state or {}).get("neighbours", ())
     tags = listing_tags(state) | {article_tag(instance.pk), pagecache.SCHEDULE_TAG}
     tags.update(article_tag(other) for other in neighbours)
-    transaction.on_commit(lambda: precomputed.refresh_links(neighbours))
+    transaction.on_commit(lambda: refresh_links(neighbours))
     pagecache.pages_changed(tags, hard=True)
 
 
@@ -141,7 +156,7 @@ def due_tags(since, until):
     ):
         state = article_state(pk)
         # Public now: its links, and its neighbours' (which it now sits between), are made.
-        precomputed.refresh_links({pk, *state["neighbours"]})
+        refresh_links({pk, *state["neighbours"]})
         tags |= (
             listing_tags(state) | {article_tag(pk)} | {article_tag(other) for other in state["neighbours"]}
         )

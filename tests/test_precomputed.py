@@ -176,3 +176,28 @@ def test_the_command_refuses_nonsense():
 
     with pytest.raises(CommandError, match="at least 1"):
         call_command("precompute_articles", jobs=0)
+
+
+def test_a_failure_to_store_links_never_keeps_the_change_from_the_cache(
+    client, committed, settings, monkeypatch, caplog
+):
+    from django.core.cache import cache
+
+    from articles import precomputed
+    from pagecache.generation import FakeStore, using_store
+
+    settings.PAGE_CACHE_SECONDS = 600
+    cache.clear()
+    section = make_section(name="Pendidikan")
+    with using_store(FakeStore()):
+        first = published_in(section, "Ujian Dimulai", 2, committed)
+        assert b"Ujian Dimulai" in client.get(section.get_absolute_url()).content
+
+        def broken(pks):
+            raise RuntimeError("database went away")
+
+        monkeypatch.setattr(precomputed, "refresh_links", broken)
+        published_in(section, "Ujian Selesai", 1, committed)
+        assert b"Ujian Selesai" in client.get(section.get_absolute_url()).content
+    assert "Could not store the links" in caplog.text
+    assert stored(first)["newer"] is None  # left as it was, and logged
