@@ -46,9 +46,9 @@ def cached_fragment(request, name, compute, *, tags=(), shared=True, seconds=FRA
     if reading.local and (copy := LOCAL_FRAGMENTS.lookup(key)) is not None:
         if (
             now < copy.expires
-            and freshness(reading, copy.generation, copy.as_of, copy.tags) is Freshness.FRESH
+            and freshness(reading, copy.generation, copy.as_of, kept_under(copy.tags)) is Freshness.FRESH
         ):
-            tag_page(request, *named(copy.tags))
+            tag_page(request, *copy.tags)
             return copy.value()
     if shared:
         try:
@@ -57,18 +57,20 @@ def cached_fragment(request, name, compute, *, tags=(), shared=True, seconds=FRA
             entry = None
         if entry is not None:
             as_of, entry_tags, expires, value = entry
-            if now < expires and freshness(reading, generation, as_of, entry_tags) is Freshness.FRESH:
+            if (
+                now < expires
+                and freshness(reading, generation, as_of, kept_under(entry_tags)) is Freshness.FRESH
+            ):
                 if reading.local:
                     LOCAL_FRAGMENTS.put(
                         key, generation, checked_as_of(reading, as_of), entry_tags, expires, value
                     )
-                tag_page(request, *named(entry_tags))
+                tag_page(request, *entry_tags)
                 return value
     as_of = reading.clock  # read when the request began: a change during compute() makes this stale
     value = compute()
     value_tags = frozenset(tags(value) if callable(tags) else tags)
     tag_page(request, *value_tags)
-    value_tags = value_tags or frozenset(settings.PAGE_CACHE_UNTAGGED_TAGS)
     timeout = seconds_until_stale(seconds, request)
     if timeout > 1:
         expires = now + timeout
@@ -82,6 +84,6 @@ def cached_fragment(request, name, compute, *, tags=(), shared=True, seconds=FRA
     return value
 
 
-def named(tags):
-    """The tags a fragment named itself (not the default it is kept under when it named none)."""
-    return () if tags == frozenset(settings.PAGE_CACHE_UNTAGGED_TAGS) else tags
+def kept_under(tags):
+    """The tags a fragment's freshness is judged by: its own, or PAGE_CACHE_UNTAGGED_TAGS if it named none."""
+    return tags or frozenset(settings.PAGE_CACHE_UNTAGGED_TAGS)
