@@ -15,6 +15,11 @@ section and render the body on every request. Instead:
 
 Anything stored before this existed, or written past save() (a bulk import),
 has NULL there and is computed when it is read, exactly as before.
+
+The page itself, rendered, is kept by the page cache in the database
+(pagecache/stored.py) when a reader first asks for it; backfill_pages renders
+the pages of an archive that arrived in bulk, so that its first readers do
+not pay for them.
 """
 
 import multiprocessing
@@ -24,6 +29,10 @@ import django
 from django.core.files.storage import default_storage
 from django.db.models import F, Window
 from django.db.models.functions import Lag, Lead
+
+from pagecache import content_generation
+from pagecache.stored import enabled as stored_pages_enabled
+from pagecache.stored import store_pages, stored_addresses
 
 from . import selectors
 from .html import article_outline, image_sources, responsive_images, word_count
@@ -126,13 +135,35 @@ def article_links(article, request=None):
 
 
 def backfill(batch_size=500, *, jobs=1, progress=None):
-    """Compute what is missing for every article (body data, and links of public ones); return counts.
+    """Compute what is missing for every article (body data; links, pages of public ones); return counts.
 
     For an archive that predates these fields or arrived in bulk:
     `manage.py precompute_articles`. Idempotent; resumable after an interruption.
-    The links (most of the work: ranking Baca juga) are shared among `jobs`
-    processes, each with its own database connection.
+    The links (ranking Baca juga) and the pages (rendering them) are shared
+    among `jobs` processes, each with its own database connection.
     """
+    bodies = backfill_bodies(batch_size, progress=progress)
+    if not Article.objects.published().filter(links__isnull=True).exists():
+        links = 0
+    elif jobs <= 1:
+        links = backfill_links(batch_size, progress=progress)
+    else:
+        with process_pool(jobs) as pool:
+            parts = [pool.submit(backfill_links, batch_size, part=(index, jobs)) for index in range(jobs)]
+            links = sum(part.result() for part in parts)
+    pages = backfill_pages(batch_size, jobs=jobs, progress=progress)
+    return {"bodies": bodies, "links": links, "pages": pages}
+
+
+def process_pool(jobs):
+    # Fresh processes (spawned, not forked): this one may run threads (a connection pool's)
+    # that a forked child would inherit stopped, holding their locks.
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(jobs, mp_context=context, initializer=django.setup)
+
+
+def backfill_bodies(batch_size, *, progress=None):
+    """Store the body data of every article that has none; return how many."""
     bodies = 0
     missing_body = Article.objects.filter(body_html__isnull=True).order_by("pk")
     while batch := list(missing_body.only("pk", "body")[:batch_size]):
@@ -144,16 +175,7 @@ def backfill(batch_size=500, *, jobs=1, progress=None):
         bodies += len(batch)
         if progress is not None:
             progress(f"bodies: {bodies}")
-    if not Article.objects.published().filter(links__isnull=True).exists():
-        return {"bodies": bodies, "links": 0}
-    if jobs <= 1:
-        return {"bodies": bodies, "links": backfill_links(batch_size, progress=progress)}
-    # Fresh processes (spawned, not forked): this one may run threads (a connection pool's)
-    # that a forked child would inherit stopped, holding their locks.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=django.setup) as pool:
-        parts = [pool.submit(backfill_links, batch_size, part=(index, jobs)) for index in range(jobs)]
-        return {"bodies": bodies, "links": sum(part.result() for part in parts)}
+    return bodies
 
 
 def backfill_links(batch_size=500, *, part=(0, 1), progress=None):
@@ -175,4 +197,42 @@ def backfill_links(batch_size=500, *, part=(0, 1), progress=None):
         last = batch[-1].pk
         if progress is not None:
             progress(f"links: {done}")
+    return done
+
+
+def public_addresses():
+    """Return the address of every public article, newest first."""
+    articles = (
+        Article.objects.published()
+        .latest_first()
+        .select_related("section")
+        .only("slug", "published_at", "created_at", "section__slug")
+    )
+    return [article.get_absolute_url() for article in articles.iterator(chunk_size=5_000)]
+
+
+def backfill_pages(batch_size=500, *, jobs=1, progress=None):
+    """Render and keep the page of every public article not kept in this generation; return how many.
+
+    As its first reader would get it (pagecache/stored.py), newest first.
+    Nothing is done while the page cache or its store is off.
+    """
+    generation = content_generation()
+    if generation is None or not stored_pages_enabled():
+        return 0
+    kept = stored_addresses(generation)
+    paths = [path for path in public_addresses() if path not in kept]
+    batches = [paths[start : start + batch_size] for start in range(0, len(paths), batch_size)]
+    if jobs <= 1 or len(batches) <= 1:
+        return counted(map(store_pages, batches), progress)
+    with process_pool(jobs) as pool:
+        return counted(pool.map(store_pages, batches), progress)
+
+
+def counted(counts, progress):
+    done = 0
+    for count in counts:
+        done += count
+        if progress is not None:
+            progress(f"pages: {done}")
     return done

@@ -16,6 +16,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
 from pagecache import cached_fragment, query_parameters, tag_page
+from pagecache.stored import keep_stored
 
 from . import cachetags
 from .forms import ArticleIndexForm, SearchForm
@@ -203,6 +204,8 @@ class ArticleDetailView(DetailView):
         response = self.render_to_response(context)
         if context["is_preview"]:
             add_never_cache_headers(response)
+        else:
+            keep_stored(response)  # read for years, mostly by readers nobody else came with
         return response
 
     def old_slug_redirect(self, slug):

@@ -293,6 +293,8 @@ PAGE_CACHE_RENDER_LOCK_SECONDS = int(os.environ.get("PAGE_CACHE_RENDER_LOCK_SECO
 # hosts (scheme://host); empty: the first of ALLOWED_HOSTS, with HTTPS's scheme.
 PAGE_CACHE_WARM = env_bool("PAGE_CACHE_WARM", default=True)
 PAGE_CACHE_WARM_ORIGINS = env_list("PAGE_CACHE_WARM_ORIGINS")
+# Article pages are kept in the database too, for the archive's long tail (pagecache/stored.py).
+PAGE_CACHE_STORED = env_bool("PAGE_CACHE_STORED", default=True)
 # The tags of a cached page whose view named none (feeds, sitemaps, robots.txt): it goes
 # stale with any change to a listing or the site's chrome (articles/cachetags.py).
 PAGE_CACHE_UNTAGGED_TAGS = ["list:all", "chrome"]

@@ -17,6 +17,8 @@ when the next scheduled change falls due and what it touches
 - keys.py: what a page's copy is kept under (scheme, query, cookies);
 - middleware.py: whole pages, stale-while-rendering;
 - warming.py: pages rendered again in the background after a change;
+- stored.py (with models.py): pages kept in the database, for the
+  archive's long tail (import it from pagecache.stored: it needs the models);
 - cdn.py: purging a CDN or Varnish in front;
 - backends.py: the Redis cache that misses instead of failing.
 """

@@ -6,6 +6,10 @@ was rendered at (pagecache/tags.py), and its chrome placeholders unfilled
 result and remembers that per process until a part changes, so a hot page
 costs a dictionary lookup and a long-tail one a substitution and a gzip.
 
+Under Redis, pages marked keep_stored (an article's) are kept in the
+database too (pagecache/stored.py), judged the same way: an archive page
+nobody asked for in hours costs one query, not a render.
+
 When a copy went softly stale (something it shows changed), one request
 renders its successor while the others get the copy for at most
 PAGE_CACHE_RENDER_LOCK_SECONDS; a copy gone hard (an article taken down or
@@ -24,7 +28,7 @@ from django.http import HttpResponsePermanentRedirect
 from django.middleware.gzip import GZipMiddleware
 from django.utils.http import escape_leading_slashes, http_date
 
-from . import chrome
+from . import chrome, stored
 from .expiry import publish_due_changes
 from .generation import current_reading
 from .keys import (
@@ -119,6 +123,8 @@ class PublicPageCacheMiddleware:
         if reading.generation is None:  # nothing cached can be trusted, and nothing stored would be found
             return self.uncached(request)
         key = self.key_for(request)
+        if request.META.get(stored.RENDER_AFRESH):  # store_pages: render and keep, whatever is cached
+            return self.render(request, key, reading, None)
         now = time.time()
         stale = None
         if reading.local and (copy := LOCAL_PAGES.lookup(key)) is not None:
@@ -145,6 +151,14 @@ class PublicPageCacheMiddleware:
                 stale = (entry, entry.response)
         else:
             entry = None
+        if entry is None and stored.enabled() and (found := stored.lookup(request)) is not None:
+            copy = PageCopy(found.generation, found.as_of, found.tags, now + found.seconds, found.response)
+            verdict = freshness(reading, copy.generation, copy.as_of, copy.tags)
+            if verdict is Freshness.FRESH:
+                self.keep(key, reading, copy, found.seconds, checked_as_of(reading, copy.as_of))
+                return self.serve(request, key, copy, found.response, "STORED")
+            if verdict is Freshness.STALE and stale is None:
+                stale = (copy, found.response)
         claimed = False
         if stale is not None:
             claimed = self.claim(key)
@@ -163,6 +177,9 @@ class PublicPageCacheMiddleware:
         request.META.update(saved)
         if getattr(response, "database_unavailable", False):
             return self.serve_stale(request, key, stale) or response
+        keep = getattr(response, "keep_stored", False) and stored.enabled() and stored.is_storable(request)
+        if getattr(request, "stored_page_found", False) and not keep:
+            stored.forget(request)  # no longer a page to keep (taken down, moved)
         if not self.is_cacheable_response(response):
             self.mark_private(response)
             return self.filled(request, response)
@@ -171,17 +188,28 @@ class PublicPageCacheMiddleware:
         tags = frozenset(page_tags(request)) or frozenset(settings.PAGE_CACHE_UNTAGGED_TAGS)
         seconds = getattr(response, "page_cache_seconds", settings.PAGE_CACHE_SECONDS)
         copy = PageCopy(reading.generation, reading.clock, tags, time.time() + seconds, response)
+        self.keep(key, reading, copy, seconds)
+        if keep:
+            stored.store(request, copy, seconds)
+        response = self.serve(request, key, copy, response, "MISS", fresh=True)
+        if changed_during(reading, tags):
+            response["Cache-Control"] = "no-cache"  # a CDN must not keep what an editor just changed
+        return response
+
+    @staticmethod
+    def keep(key, reading, copy, seconds, local_as_of=None):
+        """Put copy in the shared cache (and this process's, while the store is vouched for).
+
+        local_as_of: the as-of this process may keep it with (checked_as_of), if later than its own.
+        """
         try:
             # Kept past its freshness, for serve_stale() while the database is down.
             cache.set(key, copy, seconds + settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS)
         except Exception:
             logger.warning("Could not store page in cache", exc_info=True)
         if reading.local:
-            LOCAL_PAGES.put(key, copy.generation, copy.as_of, tags, copy.expires, response)
-        response = self.serve(request, key, copy, response, "MISS", fresh=True)
-        if changed_during(reading, tags):
-            response["Cache-Control"] = "no-cache"  # a CDN must not keep what an editor just changed
-        return response
+            as_of = copy.as_of if local_as_of is None else local_as_of
+            LOCAL_PAGES.put(key, copy.generation, as_of, copy.tags, copy.expires, copy.response)
 
     def uncached(self, request):
         return self.filled(request, self.get_response(request))

@@ -37,17 +37,21 @@ def warm_origins():
     return [("https" if settings.HTTPS else "http", hosts[0])] if hosts else []
 
 
-def warm(paths, origins=None):
-    """Request each path from each origin through Django, as an anonymous reader; return the statuses."""
+def warm(paths, origins=None, environ=None):
+    """Request each path from each origin through Django, as an anonymous reader; return the statuses.
+
+    environ: more WSGI environ keys for every request.
+    """
     from django.core.handlers.wsgi import WSGIHandler
 
     handler = WSGIHandler()
+    extra = environ or {}
     statuses = []
     for scheme, host in origins if origins is not None else warm_origins():
         name, _, port = host.partition(":")
         for path in paths:
             address, _, query = path.partition("?")
-            environ = {
+            request_environ = {
                 "REQUEST_METHOD": "GET",
                 "PATH_INFO": address,
                 "QUERY_STRING": query,
@@ -61,16 +65,17 @@ def warm(paths, origins=None):
                 "wsgi.input": io.BytesIO(b""),
                 "wsgi.errors": io.StringIO(),
             }
+            request_environ.update(extra)
             if scheme == "https" and settings.SECURE_PROXY_SSL_HEADER:
                 header, value = settings.SECURE_PROXY_SSL_HEADER
-                environ[header] = value
+                request_environ[header] = value
             result = {}
 
             def start_response(status, headers, exc_info=None, result=result):
                 result["status"] = int(status.split(" ", 1)[0])
 
             try:
-                body = handler(environ, start_response)
+                body = handler(request_environ, start_response)
                 for _chunk in body:
                     pass
                 if hasattr(body, "close"):

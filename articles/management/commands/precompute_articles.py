@@ -6,9 +6,10 @@ from articles import precomputed
 class Command(BaseCommand):
     help = (
         "Store what article pages need that is known when an article is written (the body as served, "
-        "its outline and length; for public articles, related articles and previous/next) wherever it "
-        "is missing: after upgrading, or after articles arrived in bulk. Safe to run again or to stop; "
-        "articles without it are served all the same, only slower."
+        "its outline and length; for public articles, related articles and previous/next, and the "
+        "rendered page, kept by the page cache) wherever it is missing: after upgrading, after "
+        "articles arrived in bulk, or after every cached page was invalidated. Safe to run again or "
+        "to stop; articles without it are served all the same, only slower."
     )
 
     def add_arguments(self, parser):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         counts = precomputed.backfill(batch_size, jobs=jobs, progress=progress)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Stored the body of {counts['bodies']} articles and the links of {counts['links']}."
+                f"Stored the body of {counts['bodies']} articles, the links of {counts['links']} "
+                f"and the pages of {counts['pages']}."
             )
         )

@@ -1,0 +1,159 @@
+"""Pages kept in the database: the copy of an archive page that nobody asked for in hours.
+
+Redis keeps the pages readers asked for lately, for PAGE_CACHE_SECONDS. An
+archive of 100,000 articles is mostly pages nobody asked for since (a reader
+from search or Discover, a crawler), and rendering one costs tens of
+milliseconds. So a view may mark its response as worth keeping (keep_stored):
+the page is then kept in the database too (StoredPage), with the generation,
+the clock and the tags it was rendered with, and judged by them exactly like a
+copy in Redis (pagecache/tags.py): a change to anything it shows makes it
+stale, hard changes and a new generation make it gone. Finding it costs one
+query by primary key; a page found stale or gone is rendered (and kept) again.
+
+A stored copy does not name the site's origin: the scheme and host it was
+rendered under are replaced by ORIGIN on the way in and by the reader's on the
+way out (the scheme is part of its key), so a copy stored in-process (store_pages, after an import) serves
+every address the site answers at.
+"""
+
+import hashlib
+import logging
+from typing import NamedTuple
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpResponse
+
+from .models import StoredPage
+from .warming import warm, warm_origins
+
+logger = logging.getLogger(__name__)
+
+# Stands in for the site's origin in stored copies (.invalid is never a real host).
+ORIGIN = "https://origin.stored-page.invalid"
+# Set in the WSGI environ of an in-process request (never from HTTP: those are HTTP_*):
+# render the page even if a copy is found, and keep it.
+RENDER_AFRESH = "pagecache.render_afresh"
+# Made again when served: the chrome's and the cache's own headers.
+UNSTORED_HEADERS = {"content-length", "etag", "x-cache", "surrogate-key", "xkey", "cache-tag"}
+
+
+class StoredCopy(NamedTuple):
+    generation: int
+    as_of: int
+    tags: frozenset
+    seconds: int
+    response: object
+
+
+def keep_stored(response):
+    """Mark a response as worth keeping in the database: a page read long after it was written."""
+    response.keep_stored = True
+    return response
+
+
+def is_storable(request):
+    """Only addresses without a query are kept: an article's own page, not its variants."""
+    return not request.META.get("QUERY_STRING")
+
+
+def address_key(request):
+    # The scheme is part of it: a page served over HTTPS carries headers (HSTS) one over HTTP does not.
+    address = f"{request.scheme}:{request.path}"
+    return hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def lookup(request):
+    """Return the StoredCopy of request's page, or None (none kept, or the database cannot say)."""
+    request.stored_page_found = False
+    if not is_storable(request):
+        return None
+    try:
+        row = (
+            StoredPage.objects.filter(key=address_key(request))
+            .values_list("generation", "as_of", "tags", "seconds", "headers", "content")
+            .first()
+        )
+    except DatabaseError:
+        logger.warning("Stored pages unavailable", exc_info=True)
+        return None
+    if row is None:
+        return None
+    request.stored_page_found = True
+    generation, as_of, tags, seconds, headers, content = row
+    response = HttpResponse(with_origin(content, origin(request)).encode())
+    for name, value in headers.items():
+        response[name] = value
+    return StoredCopy(generation, as_of, frozenset(tags), seconds, response)
+
+
+def store(request, copy, seconds):
+    """Keep the rendered copy (a PageCopy) of request's page; a failure is logged, never raised."""
+    response = copy.response
+    headers = {name: value for name, value in response.items() if name.lower() not in UNSTORED_HEADERS}
+    row = StoredPage(
+        key=address_key(request),
+        address=request.path,
+        generation=copy.generation,
+        as_of=copy.as_of,
+        tags=sorted(copy.tags),
+        seconds=seconds,
+        headers=headers,
+        content=without_origin(response.content.decode(response.charset), origin(request)),
+    )
+    try:
+        StoredPage.objects.bulk_create(
+            [row],
+            update_conflicts=True,
+            unique_fields=["key"],
+            update_fields=[field.name for field in StoredPage._meta.concrete_fields if not field.primary_key],
+        )
+    except DatabaseError:
+        logger.warning("Could not keep the page %s", request.path, exc_info=True)
+
+
+def forget(request):
+    """Drop request's stored copy (its page is no longer one to keep: taken down, moved)."""
+    try:
+        StoredPage.objects.filter(key=address_key(request)).delete()
+    except DatabaseError:
+        logger.warning("Could not drop the stored page %s", request.path, exc_info=True)
+
+
+def origin(request):
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def without_origin(html, site_origin):
+    for plain, stored in _forms(site_origin):
+        html = html.replace(plain, stored)
+    return html
+
+
+def with_origin(html, site_origin):
+    for plain, stored in _forms(site_origin):
+        html = html.replace(stored, plain)
+    return html
+
+
+def _forms(site_origin):
+    # As written, and as the share links write it (urlencode: every character but letters).
+    return [(site_origin, ORIGIN), (quote(site_origin, safe=""), quote(ORIGIN, safe=""))]
+
+
+def stored_addresses(generation):
+    """Return the set of addresses kept under generation."""
+    return set(StoredPage.objects.filter(generation=generation).values_list("address", flat=True))
+
+
+def store_pages(paths, origins=None):
+    """Render each path in this process as an anonymous reader would get it, and keep it; return how many."""
+    origins = origins or warm_origins()[:1] or [("http", "localhost")]
+    environ = {RENDER_AFRESH: True}
+    statuses = warm(paths, origins[:1], environ=environ)
+    return sum(1 for _path, status in statuses if status == 200)
+
+
+def enabled():
+    return settings.PAGE_CACHE_SECONDS > 0 and settings.PAGE_CACHE_STORED
