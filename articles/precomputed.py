@@ -32,7 +32,7 @@ from django.db.models.functions import Lag, Lead
 
 from pagecache import content_generation
 from pagecache.stored import enabled as stored_pages_enabled
-from pagecache.stored import store_pages, stored_addresses
+from pagecache.stored import forget_other_generations, store_pages, stored_addresses
 
 from . import selectors
 from .html import article_outline, image_sources, responsive_images, word_count
@@ -220,6 +220,7 @@ def backfill_pages(batch_size=500, *, jobs=1, progress=None):
     generation = content_generation()
     if generation is None or not stored_pages_enabled():
         return 0
+    forget_other_generations(generation)  # never served again: every page is rendered anew
     kept = stored_addresses(generation)
     paths = [path for path in public_addresses() if path not in kept]
     batches = [paths[start : start + batch_size] for start in range(0, len(paths), batch_size)]

@@ -606,11 +606,15 @@ def unread_announcements(pubsub):
     sock = getattr(pubsub.connection, "_sock", None)
     if sock is None:
         return None
-    poller = get_original("select", "poll")()
-    poller.register(sock.fileno(), POLLIN)
+    fileno = sock.fileno()
+    poll = get_original("select", "poll")
 
     def unread():
+        # A poll object of its own each time: one object polled by two threads at once
+        # (requests of a threaded worker, the watcher's own ticks) raises RuntimeError.
+        poller = poll()
         try:
+            poller.register(fileno, POLLIN)
             return bool(poller.poll(0))
         except (OSError, ValueError):  # closed: the watcher is reconnecting
             return True

@@ -147,6 +147,11 @@ def stored_addresses(generation):
     return set(StoredPage.objects.filter(generation=generation).values_list("address", flat=True))
 
 
+def forget_other_generations(generation):
+    """Drop the copies kept in generations before this one (none will be served again)."""
+    return StoredPage.objects.exclude(generation=generation).delete()[0]
+
+
 def store_pages(paths, origins=None):
     """Render each path in this process as an anonymous reader would get it, and keep it; return how many."""
     origins = origins or warm_origins()[:1] or [("http", "localhost")]

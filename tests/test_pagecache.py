@@ -16,6 +16,7 @@ from pagecache.generation import (
     current_reading,
     read_generation,
     subscribe_confirmed,
+    unread_announcements,
     using_store,
 )
 from pagecache.local import LOCAL_PAGES, LocalCopies
@@ -213,6 +214,29 @@ def watcher_held(settings):
     yield hold, held
     hold.clear()
     WATCHER.tick_callbacks.remove(busy)
+
+
+def test_many_threads_may_ask_at_once_whether_an_announcement_is_unread(redis_store):
+    # A threaded worker's requests (and the watcher's own ticks) ask at the same moment.
+    pubsub = redis_store.pubsub()
+    subscribe_confirmed(pubsub, redis_store.channel)
+    unread = unread_announcements(pubsub)
+    errors = []
+
+    def ask():
+        try:
+            for _ in range(3000):
+                unread()
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    pubsub.close()
+    assert errors == []
 
 
 @pytest.mark.parametrize("backend", ["redis", "fake"])

@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
+from pagecache.models import StoredPage
+
 from ...backups import (
     DUMP,
     FILE_MODE,
@@ -41,7 +43,9 @@ class Command(BaseCommand):
             args, env = postgres_args(connection.settings_dict)
             # Custom format: compressed, and pg_restore can check and restore it selectively.
             dump = create_private_file(target / DUMP)
-            run(["pg_dump", "--format=custom", "--no-owner", "--file", str(dump), *args], env)
+            # Stored pages are a cache (pagecache/stored.py), made again from the articles.
+            cache = f"--exclude-table-data={StoredPage._meta.db_table}"
+            run(["pg_dump", "--format=custom", "--no-owner", cache, "--file", str(dump), *args], env)
         else:
             # SQLite's online backup API copies a consistent snapshot while the site runs.
             connection.ensure_connection()
