@@ -3,7 +3,10 @@
 Static files (hashed names, cached for a year) are served by WhiteNoise in
 front of Django, so they cost what they cost with a bare Django + WhiteNoise:
 no middleware runs for them. WhiteNoiseMiddleware stays in MIDDLEWARE for
-whatever does not come through here (the test client).
+whatever does not come through here (the test client). Then a page this
+process served from its cache a moment ago, to the same kind of request,
+while nothing changed since, is answered again before Django
+(pagecache/fastpath.py).
 """
 
 import os
@@ -35,4 +38,29 @@ def static_files_first(application):
     return StaticFiles()
 
 
-application = static_files_first(django_application)
+def repeated_hits_first(application):
+    """Return application with the page cache's remembered answers in front (pagecache/fastpath.py)."""
+    from pagecache import fastpath
+
+    def answer(environ, start_response):
+        key = fastpath.request_key(environ)
+        if key is not None and (remembered := fastpath.remembered(key)) is not None:
+            start_response(remembered.status, list(remembered.headers))
+            return [remembered.body]
+        if key is None:
+            return application(environ, start_response)
+        started = []
+
+        def recorded_start_response(status, headers, exc_info=None):
+            started[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        response = application(environ, recorded_start_response)
+        if started:
+            fastpath.remember(key, response, *started)
+        return response
+
+    return answer
+
+
+application = static_files_first(repeated_hits_first(django_application))

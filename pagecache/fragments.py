@@ -49,6 +49,7 @@ def cached_fragment(request, name, compute, *, tags=(), shared=True, seconds=FRA
             and freshness(reading, copy.generation, copy.as_of, kept_under(copy.tags)) is Freshness.FRESH
         ):
             tag_page(request, *copy.tags)
+            note_expiry(request, copy.expires)
             return copy.value()
     if shared:
         try:
@@ -66,12 +67,14 @@ def cached_fragment(request, name, compute, *, tags=(), shared=True, seconds=FRA
                         key, generation, checked_as_of(reading, as_of), entry_tags, expires, value
                     )
                 tag_page(request, *entry_tags)
+                note_expiry(request, expires)
                 return value
     as_of = reading.clock  # read when the request began: a change during compute() makes this stale
     value = compute()
     value_tags = frozenset(tags(value) if callable(tags) else tags)
     tag_page(request, *value_tags)
     timeout = seconds_until_stale(seconds, request)
+    note_expiry(request, now + timeout)
     if timeout > 1:
         expires = now + timeout
         if shared:
@@ -82,6 +85,12 @@ def cached_fragment(request, name, compute, *, tags=(), shared=True, seconds=FRA
         if reading.local:
             LOCAL_FRAGMENTS.put(key, generation, as_of, value_tags, expires, value)
     return value
+
+
+def note_expiry(request, expires):
+    """Record on request the earliest expiry of the fragments it used (pagecache/fastpath.py)."""
+    if request is not None:
+        request.fragments_expire = min(expires, getattr(request, "fragments_expire", expires))
 
 
 def kept_under(tags):

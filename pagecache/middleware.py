@@ -28,8 +28,8 @@ from django.http import HttpResponsePermanentRedirect
 from django.middleware.gzip import GZipMiddleware
 from django.utils.http import escape_leading_slashes, http_date
 
-from . import chrome, stored
-from .expiry import publish_due_changes
+from . import chrome, fastpath, stored
+from .expiry import next_publication_timestamp, publish_due_changes
 from .generation import current_reading
 from .keys import (
     accepts_gzip,
@@ -250,6 +250,11 @@ class PublicPageCacheMiddleware:
         response["X-Cache"] = status
         if revalidating:
             response["Cache-Control"] = "no-cache"  # a CDN must not keep the previous copy as if fresh
+        elif status in ("HIT", "STORED") and not esi:
+            until = min(copy.expires, getattr(request, "fragments_expire", copy.expires))
+            if due := next_publication_timestamp(request):  # then the watcher publishes it
+                until = min(until, due)
+            fastpath.may_remember(response, current_reading(request), until)
         return response
 
     def serve_stale(self, request, key, stale):

@@ -1,0 +1,99 @@
+"""Repeated hits answered before Django: the same answer again while nothing has changed since.
+
+A cached page served through Django still pays for the handler, the
+middleware above the cache, the chrome parts' lookups and the headers: about
+a millisecond, several times a static file. So when the page cache serves a
+fresh copy (HIT or STORED) to a plain anonymous GET (no query, no
+conditional or ESI headers, no session cookie), this process remembers the
+exact answer (status, headers, body) under what that request was (host,
+scheme, path, encoding), with the generation and clock the request was
+vouched for under and the moment the answer stops being fresh (its page's
+expiry, or the earliest of its chrome parts'). The WSGI entry
+(newsportal/wsgi.py) answers the next identical request with it, while this
+process's watcher vouches (pagecache/generation.py) that the generation and
+the clock are still those: any change anywhere moves the clock, and the next
+request goes through Django again (and is remembered afresh). A watcher behind
+or disconnected vouches for nothing, and every request goes through Django.
+"""
+
+import time
+from typing import NamedTuple
+
+from django.conf import settings
+
+from .generation import WATCHER
+from .keys import accepts_gzip
+from .local import LeastRecentlyUsed, megabytes
+
+# A request carrying any of these is answered by Django (304s, ESI, byte ranges).
+ANSWERED_BY_DJANGO = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_SURROGATE_CAPABILITY",
+    "HTTP_RANGE",
+)
+
+
+class Answer(NamedTuple):
+    vouched: tuple  # (generation, clock)
+    until: float
+    status: str
+    headers: tuple
+    body: bytes
+
+
+ANSWERS = LeastRecentlyUsed(
+    lambda: max(settings.PAGE_CACHE_LOCAL_ENTRIES, 16), megabytes(0.1), size=lambda answer: len(answer.body)
+)
+
+
+def request_key(environ):
+    """Return what an answer for this request is remembered under, or None if Django must answer it."""
+    if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
+        return None
+    if any(name in environ for name in ANSWERED_BY_DJANGO):
+        return None
+    if settings.SESSION_COOKIE_NAME in environ.get("HTTP_COOKIE", ""):
+        return None  # perhaps a signed-in editor: Django decides
+    proxy = settings.SECURE_PROXY_SSL_HEADER
+    return (
+        environ.get("HTTP_HOST"),
+        environ.get("HTTP_X_FORWARDED_HOST"),
+        environ.get("wsgi.url_scheme"),
+        environ.get(proxy[0]) if proxy else None,
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")),
+    )
+
+
+def vouched_state():
+    state = WATCHER.current() if settings.PAGE_CACHE_SECONDS > 0 else None
+    return None if state is None else (state.generation, state.clock)
+
+
+def remembered(key):
+    """Return the Answer remembered under key while it is still current, else None."""
+    answer = ANSWERS.get(key)
+    if answer is None:
+        return None
+    if time.time() >= answer.until or vouched_state() != answer.vouched:
+        ANSWERS.discard(key)
+        return None
+    return answer
+
+
+def may_remember(response, reading, until):
+    """Mark a response the page cache served fresh under reading as one to remember until `until`."""
+    if reading.local and reading.generation is not None:
+        response.remember_until = (until, (reading.generation, reading.clock))
+
+
+def remember(key, response, status, headers):
+    """Remember Django's answer to the request under key, if the page cache marked it so."""
+    marked = getattr(response, "remember_until", None)
+    if marked is None or response.streaming or getattr(response, "cookies", None):
+        return
+    until, vouched = marked
+    if time.time() < until and vouched_state() == vouched:
+        ANSWERS.put(key, Answer(vouched, until, status, tuple(headers), response.content))
