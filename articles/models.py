@@ -72,6 +72,16 @@ def site_root():
     return root
 
 
+def prefixed_url(prefix, slug):
+    """Return site_root()/prefix/slug/, what reverse() gives for such a path, or None for an odd slug."""
+    return f"{site_root()}{prefix}/{slug}/" if SLUG_RE.match(slug) else None
+
+
+def tag_url(tag):
+    """A tag's page: articles:tag, without a reverse() per chip."""
+    return prefixed_url("tag", tag.slug) or reverse("articles:tag", kwargs={"slug": tag.slug})
+
+
 @receiver(setting_changed)
 def _forget_site_roots(*, setting, **kwargs):
     if setting in {"ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE"}:
@@ -144,6 +154,10 @@ class Section(models.Model):
         return " › ".join(section.name for section in self.ancestors(include_self=True))
 
     def get_absolute_url(self):
+        slugs = [self.parent.slug, self.slug] if self.parent_id else [self.slug]
+        if all(SLUG_RE.match(slug) for slug in slugs):
+            # What reverse() gives (section slugs never take a reserved word), without one per card.
+            return site_root() + "".join(f"{slug}/" for slug in slugs)
         if self.parent_id:
             return reverse(
                 "articles:child-section",
@@ -214,7 +228,7 @@ class Author(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
+        return prefixed_url("penulis", self.slug) or reverse("articles:author", kwargs={"slug": self.slug})
 
 
 class TaggedArticle(TaggedItemBase):

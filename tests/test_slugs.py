@@ -87,6 +87,32 @@ def test_article_addresses_are_what_reverse_gives_in_every_language_and_script_p
                     assert article.get_absolute_url() == reverse("articles:detail", kwargs=expected_kwargs)
     finally:
         clear_script_prefix()
+    # And so are the addresses of its section (a child one too), its authors and its tags.
+    from taggit.models import Tag
+
+    from articles.models import Author, Section, tag_url
+
+    parent = article.section
+    child = Section.objects.create(name="Anak Rubrik", slug="anak-rubrik", parent=parent)
+    author = Author.objects.create(name="Penulis Alamat", slug="penulis-alamat")
+    tag = Tag.objects.create(name="Topik Alamat", slug="topik-alamat")
+    try:
+        for prefix in ("/", "/portal/"):
+            set_script_prefix(prefix)
+            for language in ("id", "en"):
+                with translation.override(language):
+                    assert parent.get_absolute_url() == reverse(
+                        "articles:section", kwargs={"slug": parent.slug}
+                    )
+                    assert child.get_absolute_url() == reverse(
+                        "articles:child-section", kwargs={"parent_slug": parent.slug, "slug": child.slug}
+                    )
+                    assert author.get_absolute_url() == reverse(
+                        "articles:author", kwargs={"slug": author.slug}
+                    )
+                    assert tag_url(tag) == reverse("articles:tag", kwargs={"slug": tag.slug})
+    finally:
+        clear_script_prefix()
     # A slug the converter would refuse is left to reverse(), which refuses it.
     odd = Article(headline="x", slug="bukan/slug", section=article.section, published_at=article.published_at)
     with pytest.raises(Exception, match="Reverse"):

@@ -185,8 +185,14 @@ def run():
     print(
         f"\nnewsportal bench: {ARTICLES:,} articles, gunicorn {CONNECTIONS} connections, {DURATION} per run\n"
     )
+    for path in [*urls.values(), static_path]:  # warm up code paths and connections
+        fetch(path)
+    static = wrk(static_path)
+    # First the site as it runs: the archive's pages kept when they were stored (prepare), no
+    # cache emptied. The table below empties every cache before each page type.
+    newsroom_rows = run_newsroom(static, urls["article"])
     print(
-        "first: one request right after every cache was emptied (pages and fragments);\n"
+        "\nfirst: one request right after every cache was emptied (pages and fragments);\n"
         "solo p50: one connection, every request misses the page cache (the server time of one page view);\n"
         f"cold: {CONNECTIONS} connections, every request misses the page cache; warm: cached pages.\n"
     )
@@ -195,10 +201,6 @@ def run():
     header += f"{'warm/static':>11} {'cold/static':>11} {'queries':>7} {'bytes':>8} {'non-2xx':>7}"
     print(header)
     print("-" * len(header), flush=True)
-    flush_cache()
-    for path in [*urls.values(), static_path]:  # warm up code paths and connections
-        fetch(path)
-    static = wrk(static_path)
     warm_rows = {}
     report_row("static css (ceiling)", static, static, static, *page_facts(static_path), static, None)
     for name, path in urls.items():
@@ -215,14 +217,24 @@ def run():
     admin_solo = wrk(admin_path, cookie=cookie, connections=1, duration=SOLO_DURATION)
     report_row("admin article list", admin, admin, static, *page_facts(admin_path, cookie), admin_solo, None)
 
-    run_newsroom(static, warm_rows, urls["article"])
+    newsroom.print_newsroom(
+        {
+            "static": static,
+            "hot article": warm_rows["article"],
+            "long tail": newsroom_rows["long tail"],
+            "home": warm_rows["home"],
+            "section p1": warm_rows["section p1"],
+            "mix": newsroom_rows["mix"],
+        },
+        static["rps"],
+    )
 
     memory = stack.worker_peak_memory_mb()
     print(f"\npeak memory per gunicorn worker: {', '.join(f'{mb:.0f} MB' for mb in memory)}")
 
 
-def run_newsroom(static, warm_rows, seed_article):
-    """The long tail and the reader mix (tools/newsroom.py), then the newsroom table."""
+def run_newsroom(static, seed_article):
+    """Run the long tail and the reader mix (tools/newsroom.py); return their results."""
     hot, sections, tail = newsroom.reader_urls(stack, seed_article)
     half = len(tail) // 2  # the long-tail run and the mix never share an address
     print(
@@ -269,15 +281,7 @@ def run_newsroom(static, warm_rows, seed_article):
     )
     newsroom.print_mix(mix, static["rps"], MIX_SECONDS, PUBLISH_EVERY)
     newsroom.warn_repeats("reader mix", mix)
-    rows = {
-        "static": static,
-        "hot article": warm_rows["article"],
-        "long tail": tail_result,
-        "home": warm_rows["home"],
-        "section p1": warm_rows["section p1"],
-        "mix": mix,
-    }
-    newsroom.print_newsroom(rows, static["rps"])
+    return {"long tail": tail_result, "mix": mix}
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from ..cachetags import article_tag
 from ..html import plain_text as html_plain_text
 from ..images import srcset as rendition_srcset
 from ..models import Credit
+from ..models import tag_url as tag_address
 
 register = template.Library()
 
@@ -118,6 +119,12 @@ def credit_groups(article):
     for credit in article.credits.all():
         groups.setdefault(credit.role, []).append(credit.author)
     return [(role, groups[role]) for role in Credit.Role.values if role in groups]
+
+
+@register.filter
+def tag_url(tag):
+    """A tag's address, as {% url 'articles:tag' %} gives it, without a reverse() per chip."""
+    return tag_address(tag)
 
 
 @register.filter
