@@ -188,6 +188,12 @@ class PublicPageCacheMiddleware:
         tags = frozenset(page_tags(request)) or frozenset(settings.PAGE_CACHE_UNTAGGED_TAGS)
         seconds = getattr(response, "page_cache_seconds", settings.PAGE_CACHE_SECONDS)
         copy = PageCopy(reading.generation, reading.clock, tags, time.time() + seconds, response)
+        if request.META.get(stored.RENDER_AFRESH):
+            # store_pages: for readers to come, in the database only (an archive would fill
+            # Redis, and this process's memory, with pages nobody asked for).
+            if keep:
+                stored.store(request, copy, seconds)
+            return response
         self.keep(key, reading, copy, seconds)
         if keep:
             stored.store(request, copy, seconds)
