@@ -46,6 +46,9 @@ class DatabaseUnavailableMiddleware:
             return self.unavailable()
         with HUNG_QUERY_WATCHDOG.watching():
             response = self.get_response(request)
+        error = getattr(response, "database_error", None)
+        if error is not None:  # a middleware below could not ask the database (pagecache/stored.py)
+            return self.process_exception(request, error) or self.unavailable()
         if not getattr(response, "database_unavailable", False):
             DATABASE_BREAKER.succeeded()
         return response

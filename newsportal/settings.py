@@ -137,6 +137,8 @@ MIDDLEWARE = [
     *(["newsportal.db_router.ReplicaReadsMiddleware"] if os.environ.get("DATABASE_REPLICA_URL") else []),
     # A lost database becomes a 503 with Retry-After, not a 500.
     "newsportal.middleware.DatabaseUnavailableMiddleware",
+    # Inside the database's guard: the page cache's copies kept in the database.
+    "pagecache.stored.StoredPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -7,8 +7,9 @@ result and remembers that per process until a part changes, so a hot page
 costs a dictionary lookup and a long-tail one a substitution and a gzip.
 
 Under Redis, pages marked keep_stored (an article's) are kept in the
-database too (pagecache/stored.py), judged the same way: an archive page
-nobody asked for in hours costs one query, not a render.
+database too (pagecache/stored.py, inside the database's guard), judged the
+same way: an archive page nobody asked for in hours costs one query, not a
+render.
 
 When a copy went softly stale (something it shows changed), one request
 renders its successor while the others get the copy for at most
@@ -124,6 +125,7 @@ class PublicPageCacheMiddleware:
             return self.uncached(request)
         key = self.key_for(request)
         if request.META.get(stored.RENDER_AFRESH):  # store_pages: render and keep, whatever is cached
+            stored.plan(request, lookup=False)
             return self.render(request, key, reading, None)
         now = time.time()
         stale = None
@@ -151,14 +153,8 @@ class PublicPageCacheMiddleware:
                 stale = (entry, entry.response)
         else:
             entry = None
-        if entry is None and stored.enabled() and (found := stored.lookup(request)) is not None:
-            copy = PageCopy(found.generation, found.as_of, found.tags, now + found.seconds, found.response)
-            verdict = freshness(reading, copy.generation, copy.as_of, copy.tags)
-            if verdict is Freshness.FRESH:
-                self.keep(key, reading, copy, found.seconds, checked_as_of(reading, copy.as_of))
-                return self.serve(request, key, copy, found.response, "STORED")
-            if verdict is Freshness.STALE and stale is None:
-                stale = (copy, found.response)
+        # Not in Redis: the database's copy is looked for on the way to the view (stored.py).
+        stored.plan(request, lookup=entry is None)
         claimed = False
         if stale is not None:
             claimed = self.claim(key)
@@ -177,9 +173,6 @@ class PublicPageCacheMiddleware:
         request.META.update(saved)
         if getattr(response, "database_unavailable", False):
             return self.serve_stale(request, key, stale) or response
-        keep = getattr(response, "keep_stored", False) and stored.enabled() and stored.is_storable(request)
-        if getattr(request, "stored_page_found", False) and not keep:
-            stored.forget(request)  # no longer a page to keep (taken down, moved)
         if not self.is_cacheable_response(response):
             self.mark_private(response)
             return self.filled(request, response)
@@ -187,16 +180,16 @@ class PublicPageCacheMiddleware:
         # A page that named nothing it shows goes stale with every listing (the safe default).
         tags = frozenset(page_tags(request)) or frozenset(settings.PAGE_CACHE_UNTAGGED_TAGS)
         seconds = getattr(response, "page_cache_seconds", settings.PAGE_CACHE_SECONDS)
-        copy = PageCopy(reading.generation, reading.clock, tags, time.time() + seconds, response)
         if request.META.get(stored.RENDER_AFRESH):
-            # store_pages: for readers to come, in the database only (an archive would fill
+            # store_pages: kept for readers to come in the database only (an archive would fill
             # Redis, and this process's memory, with pages nobody asked for).
-            if keep:
-                stored.store(request, copy, seconds)
             return response
+        if (found := getattr(response, "stored_copy", None)) is not None:  # found in the database
+            copy = PageCopy(found.generation, found.as_of, found.tags, time.time() + seconds, response)
+            self.keep(key, reading, copy, seconds, checked_as_of(reading, copy.as_of))
+            return self.serve(request, key, copy, response, "STORED")
+        copy = PageCopy(reading.generation, reading.clock, tags, time.time() + seconds, response)
         self.keep(key, reading, copy, seconds)
-        if keep:
-            stored.store(request, copy, seconds)
         response = self.serve(request, key, copy, response, "MISS", fresh=True)
         if changed_during(reading, tags):
             response["Cache-Control"] = "no-cache"  # a CDN must not keep what an editor just changed

@@ -22,10 +22,12 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
 
+from .generation import current_reading
 from .models import StoredPage
+from .tags import Freshness, freshness, page_tags
 from .warming import warm, warm_origins
 
 logger = logging.getLogger(__name__)
@@ -35,8 +37,18 @@ ORIGIN = "https://origin.stored-page.invalid"
 # Set in the WSGI environ of an in-process request (never from HTTP: those are HTTP_*):
 # render the page even if a copy is found, and keep it.
 RENDER_AFRESH = "pagecache.render_afresh"
-# Made again when served: the chrome's and the cache's own headers.
-UNSTORED_HEADERS = {"content-length", "etag", "x-cache", "surrogate-key", "xkey", "cache-tag"}
+# Made again when served, by the page cache and the middleware above it.
+UNSTORED_HEADERS = {
+    "content-length",
+    "etag",
+    "x-cache",
+    "surrogate-key",
+    "xkey",
+    "cache-tag",
+    "cache-control",
+    "last-modified",
+    "vary",
+}
 
 
 class StoredCopy(NamedTuple):
@@ -64,40 +76,99 @@ def address_key(request):
     return hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+LOOKUP, STORE = "lookup", "store"
+
+
+def plan(request, *, lookup):
+    """Say, for the page cache, what StoredPagesMiddleware does for this request on its way to the view."""
+    if enabled() and is_storable(request):
+        request.stored_page_plan = LOOKUP if lookup else STORE
+
+
+class StoredPagesMiddleware:
+    """Find a page's stored copy, and keep a rendered one, inside the database's guard.
+
+    It sits under DatabaseUnavailableMiddleware (and the hung-query watchdog
+    that one holds), so a database that is down or hung costs a stored page
+    what it costs any page (the breaker's immediate 503, or the watchdog's
+    cut), never a wait of its own. It acts only on what the page cache asked
+    for (plan): a copy it finds current goes back up to the page cache
+    marked stored_copy, which serves it (X-Cache: STORED) and puts it in
+    Redis; one found stale or gone is rendered again, and kept again if the
+    view still marks it keep_stored, or dropped if not (taken down, moved).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        wanted = getattr(request, "stored_page_plan", None)
+        if wanted is None:
+            return self.get_response(request)
+        reading = current_reading(request)
+        try:
+            found = lookup(request) if wanted == LOOKUP else None
+        except (OperationalError, InterfaceError) as error:
+            # Unreachable or hung (the watchdog cut it): rendering would wait for it again. The
+            # database's guard above answers for it (DatabaseUnavailableMiddleware: 503).
+            logger.warning("Stored pages unavailable", exc_info=True)
+            response = HttpResponse(status=503)
+            response.database_error = error
+            return response
+        if found is not None:
+            verdict = freshness(reading, found.generation, found.as_of, found.tags)
+            if verdict is Freshness.FRESH:
+                return found.response
+        response = self.get_response(request)
+        if getattr(response, "keep_stored", False) and response.status_code == 200 and not response.streaming:
+            tags = frozenset(page_tags(request)) or frozenset(settings.PAGE_CACHE_UNTAGGED_TAGS)
+            seconds = getattr(response, "page_cache_seconds", settings.PAGE_CACHE_SECONDS)
+            store(request, reading.generation, reading.clock, tags, seconds, response)
+        elif found is not None:
+            forget(request)
+        return response
+
+
 def lookup(request):
-    """Return the StoredCopy of request's page, or None (none kept, or the database cannot say)."""
-    request.stored_page_found = False
-    if not is_storable(request):
-        return None
+    """Return the StoredCopy of request's page, or None (none kept); raise if the database is away.
+
+    Its response carries stored_copy (the copy itself) and the copy's page_cache_seconds.
+    """
     try:
         row = (
             StoredPage.objects.filter(key=address_key(request))
             .values_list("generation", "as_of", "tags", "seconds", "headers", "content")
             .first()
         )
-    except DatabaseError:
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: StoredPagesMiddleware says so
+    except DatabaseError:  # the table missing, say (not migrated yet): render the page
         logger.warning("Stored pages unavailable", exc_info=True)
         return None
     if row is None:
         return None
-    request.stored_page_found = True
     generation, as_of, tags, seconds, headers, content = row
     response = HttpResponse(with_origin(content, origin(request)).encode())
     for name, value in headers.items():
-        response[name] = value
-    return StoredCopy(generation, as_of, frozenset(tags), seconds, response)
+        if name.lower() not in UNSTORED_HEADERS:
+            response[name] = value
+    found = StoredCopy(generation, as_of, frozenset(tags), seconds, response)
+    response.stored_copy = found
+    response.page_cache_seconds = seconds
+    return found
 
 
-def store(request, copy, seconds):
-    """Keep the rendered copy (a PageCopy) of request's page; a failure is logged, never raised."""
-    response = copy.response
+def store(request, generation, as_of, tags, seconds, response):
+    """Keep a rendered page of request's address; a failure is logged, never raised."""
+    if generation is None:
+        return
     headers = {name: value for name, value in response.items() if name.lower() not in UNSTORED_HEADERS}
     row = StoredPage(
         key=address_key(request),
         address=request.path,
-        generation=copy.generation,
-        as_of=copy.as_of,
-        tags=sorted(copy.tags),
+        generation=generation,
+        as_of=as_of,
+        tags=sorted(tags),
         seconds=seconds,
         headers=headers,
         content=without_origin(response.content.decode(response.charset), origin(request)),
