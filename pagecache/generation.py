@@ -567,9 +567,21 @@ class GenerationWatcher:
             return
         change = parse_tags_message(data)
         if change is None:  # the generation moved: read the store's own value
-            self.state = store.get()
+            self.renewed(store.get())
         else:
             self.apply(*change)
+
+    def renewed(self, state):
+        """Take a new generation: the tag versions heard belong to the old one's clock.
+
+        Copies of the old generation are gone anyway, and a store that lost its
+        value (Redis flushed) starts its clock again from zero: versions kept
+        from before would make every copy of the new generation look stale.
+        """
+        if self.state is None or state is None or state.generation != self.state.generation:
+            self.versions = {}
+            self.since = state.clock if state is not None else None
+        self.state = state
 
     def apply(self, clock, hard, tags):
         """Take a targeted change into this process's view (its announcement, or this process's own bump)."""
@@ -706,7 +718,10 @@ def invalidate_public_pages():
         # This process knows at once, without waiting for its own announcement. Its
         # listener re-reads the store when the announcement arrives, so a newer bump
         # from elsewhere that this one overtook is corrected then.
-        WATCHER.state = State(generation, WATCHER.state.clock)
+        try:
+            WATCHER.renewed(store.get())
+        except Exception:  # unreadable just after the bump: vouch for nothing until it is back
+            WATCHER.renewed(None)
     # After the bump: what a cache in front fetches again is rendered in the new generation.
     changed.send(sender=None, tags=None, hard=True)
     return generation

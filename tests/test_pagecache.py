@@ -7,7 +7,7 @@ import time
 import pytest
 from django.core.cache import caches
 
-from pagecache import content_generation, invalidate_public_pages, public_pages_changed
+from pagecache import content_generation, invalidate_public_pages, invalidate_tags, public_pages_changed
 from pagecache.generation import (
     WATCHER,
     FakeStore,
@@ -214,6 +214,27 @@ def watcher_held(settings):
     yield hold, held
     hold.clear()
     WATCHER.tick_callbacks.remove(busy)
+
+
+@pytest.mark.parametrize("announced", [False, True], ids=["this process", "another process"])
+def test_after_the_store_lost_its_value_new_copies_are_not_judged_by_old_tag_versions(local_tier, announced):
+    # An operator cleared Redis, then invalidated everything: the clock starts again from zero,
+    # and the versions this process heard before belong to the old clock.
+    store = FakeStore()
+    with using_store(store):
+        assert wait_until(lambda: WATCHER.current() == store.get())
+        for _ in range(3):
+            invalidate_tags(["list:all"])
+        assert wait_until(lambda: not WATCHER.behind() and WATCHER.current().clock == 3)
+        store.flush()
+        if announced:
+            store.bump()
+        else:
+            invalidate_public_pages()
+        assert wait_until(lambda: not WATCHER.behind() and WATCHER.current() == store.get())
+        reading = current_reading()
+        assert reading.local and reading.clock == 0
+        assert freshness(reading, reading.generation, reading.clock, {"list:all"}) is Freshness.FRESH
 
 
 def test_many_threads_may_ask_at_once_whether_an_announcement_is_unread(redis_store):
