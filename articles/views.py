@@ -148,6 +148,9 @@ class AuthorDetailView(PublishedListMixin, ListView):
 
 class ArticleDetailView(DetailView):
     context_object_name = "article"
+    # Its pages are kept in the database too (pagecache.stored): read for years, mostly by
+    # readers nobody else came with.
+    keeps_stored_pages = True
 
     def get_queryset(self):
         return self.readable_articles().for_reading().prefetch_related("corrections")
@@ -205,7 +208,7 @@ class ArticleDetailView(DetailView):
         if context["is_preview"]:
             add_never_cache_headers(response)
         else:
-            keep_stored(response)  # read for years, mostly by readers nobody else came with
+            keep_stored(response)
         return response
 
     def old_slug_redirect(self, slug):

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from .expiry import FRAGMENT_SECONDS, seconds_until_stale
 from .generation import current_reading
 from .local import LOCAL_FRAGMENTS
-from .tags import Freshness, checked_as_of, freshness, tag_page
+from .tags import Freshness, checked_as_of, freshness, kept_under, tag_page
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +91,3 @@ def note_expiry(request, expires):
     """Record on request the earliest expiry of the fragments it used (pagecache/fastpath.py)."""
     if request is not None:
         request.fragments_expire = min(expires, getattr(request, "fragments_expire", expires))
-
-
-def kept_under(tags):
-    """The tags a fragment's freshness is judged by: its own, or PAGE_CACHE_UNTAGGED_TAGS if it named none."""
-    return tags or frozenset(settings.PAGE_CACHE_UNTAGGED_TAGS)

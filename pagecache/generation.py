@@ -44,7 +44,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed
-from django.db import transaction
+from django.db import close_old_connections, connections, transaction
 from django.dispatch import Signal
 from gevent.monkey import get_original
 
@@ -520,6 +520,12 @@ class GenerationWatcher:
             self.versions = {}
 
     def listen(self, store, stopped):
+        try:
+            self.watch(store, stopped)
+        finally:
+            connections.close_all()  # what its ticks opened, in this thread: nobody else can close it
+
+    def watch(self, store, stopped):
         while not stopped.is_set():
             if store.breaker is not None and store.breaker.is_open:
                 # Requests make the half-open trial (reading the generation); subscribe once it passed.
@@ -604,6 +610,7 @@ class GenerationWatcher:
                     logger.warning("Page cache watcher task failed: %r", error)
             else:
                 self.last_tick_error = None
+        close_old_connections()  # as after a request: the ticks' queries are rare
 
 
 def unread_announcements(pubsub):

@@ -62,8 +62,8 @@ def query_parameters(*names):
     return declare
 
 
-def view_query_parameters(request):
-    """Return the query parameters the view at the request's path reads, or None if no view is there."""
+def resolved_view(request):
+    """Return the view (its class, for a class-based one) at the request's path, or None if none is there."""
     # Before LocaleMiddleware: resolve /en/... in the language its prefix names (i18n_patterns).
     language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     try:
@@ -71,7 +71,14 @@ def view_query_parameters(request):
             match = resolve(request.path_info, getattr(request, "urlconf", None))
     except Resolver404:
         return None
-    view = getattr(match.func, "view_class", match.func)
+    return getattr(match.func, "view_class", match.func)
+
+
+def view_query_parameters(request):
+    """Return the query parameters the view at the request's path reads, or None if no view is there."""
+    view = resolved_view(request)
+    if view is None:
+        return None
     declared = getattr(view, "page_cache_query_parameters", frozenset())
     return declared | frozenset(getattr(settings, "PAGE_CACHE_KEY_PARAMETERS", ()))
 

@@ -42,7 +42,16 @@ from .keys import (
     view_query_parameters,
 )
 from .local import LOCAL_PAGES, LeastRecentlyUsed, megabytes
-from .tags import ALL, Freshness, changed_during, checked_as_of, freshness, page_tags
+from .tags import (
+    ALL,
+    Freshness,
+    changed_during,
+    checked_as_of,
+    freshness,
+    kept_seconds,
+    kept_under,
+    page_tags,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -177,9 +186,8 @@ class PublicPageCacheMiddleware:
             self.mark_private(response)
             return self.filled(request, response)
         self.prepare(request, response)
-        # A page that named nothing it shows goes stale with every listing (the safe default).
-        tags = frozenset(page_tags(request)) or frozenset(settings.PAGE_CACHE_UNTAGGED_TAGS)
-        seconds = getattr(response, "page_cache_seconds", settings.PAGE_CACHE_SECONDS)
+        tags = kept_under(page_tags(request))
+        seconds = kept_seconds(response)
         if request.META.get(stored.RENDER_AFRESH):
             # store_pages: kept for readers to come in the database only (an archive would fill
             # Redis, and this process's memory, with pages nobody asked for).
@@ -370,7 +378,7 @@ class PublicPageCacheMiddleware:
 
     @staticmethod
     def prepare(request, response):
-        response["Cache-Control"] = cache_control_header(getattr(response, "page_cache_seconds", None))
+        response["Cache-Control"] = cache_control_header(kept_seconds(response))
         response["Last-Modified"] = http_date()
         # The language is in the URL and anonymous pages ignore cookies: only the
         # encoding varies (LocaleMiddleware would add Accept-Language, splitting CDN caches).

@@ -26,8 +26,9 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
 
 from .generation import current_reading
+from .keys import resolved_view
 from .models import StoredPage
-from .tags import Freshness, freshness, page_tags
+from .tags import Freshness, freshness, kept_seconds, kept_under, page_tags
 from .warming import warm, warm_origins
 
 logger = logging.getLogger(__name__)
@@ -52,11 +53,12 @@ UNSTORED_HEADERS = {
 
 
 class StoredCopy(NamedTuple):
+    """What a stored page was rendered under; its response carries it as stored_copy."""
+
     generation: int
     as_of: int
     tags: frozenset
     seconds: int
-    response: object
 
 
 def keep_stored(response):
@@ -80,9 +82,15 @@ LOOKUP, STORE = "lookup", "store"
 
 
 def plan(request, *, lookup):
-    """Say, for the page cache, what StoredPagesMiddleware does for this request on its way to the view."""
+    """Say, for the page cache, what StoredPagesMiddleware does for this request on its way to the view.
+
+    Only the addresses of views that keep their pages (keeps_stored_pages) are looked for.
+    """
     if enabled() and is_storable(request):
-        request.stored_page_plan = LOOKUP if lookup else STORE
+        if not lookup:
+            request.stored_page_plan = STORE
+        elif getattr(resolved_view(request), "keeps_stored_pages", False):
+            request.stored_page_plan = LOOKUP
 
 
 class StoredPagesMiddleware:
@@ -107,7 +115,7 @@ class StoredPagesMiddleware:
             return self.get_response(request)
         reading = current_reading(request)
         try:
-            found = lookup(request) if wanted == LOOKUP else None
+            found = lookup(request) if wanted == LOOKUP else None  # its response, or None
         except (OperationalError, InterfaceError) as error:
             # Unreachable or hung (the watchdog cut it): rendering would wait for it again. The
             # database's guard above answers for it (DatabaseUnavailableMiddleware: 503).
@@ -116,23 +124,22 @@ class StoredPagesMiddleware:
             response.database_error = error
             return response
         if found is not None:
-            verdict = freshness(reading, found.generation, found.as_of, found.tags)
-            if verdict is Freshness.FRESH:
-                return found.response
+            copy = found.stored_copy
+            if freshness(reading, copy.generation, copy.as_of, copy.tags) is Freshness.FRESH:
+                return found
         response = self.get_response(request)
         if getattr(response, "keep_stored", False) and response.status_code == 200 and not response.streaming:
-            tags = frozenset(page_tags(request)) or frozenset(settings.PAGE_CACHE_UNTAGGED_TAGS)
-            seconds = getattr(response, "page_cache_seconds", settings.PAGE_CACHE_SECONDS)
-            store(request, reading.generation, reading.clock, tags, seconds, response)
+            tags = kept_under(page_tags(request))
+            store(request, reading.generation, reading.clock, tags, kept_seconds(response), response)
         elif found is not None:
             forget(request)
         return response
 
 
 def lookup(request):
-    """Return the StoredCopy of request's page, or None (none kept); raise if the database is away.
+    """Return the stored response of request's page, or None (none kept); raise if the database is away.
 
-    Its response carries stored_copy (the copy itself) and the copy's page_cache_seconds.
+    It carries stored_copy (what it was rendered under) and its page_cache_seconds.
     """
     try:
         row = (
@@ -152,10 +159,9 @@ def lookup(request):
     for name, value in headers.items():
         if name.lower() not in UNSTORED_HEADERS:
             response[name] = value
-    found = StoredCopy(generation, as_of, frozenset(tags), seconds, response)
-    response.stored_copy = found
+    response.stored_copy = StoredCopy(generation, as_of, frozenset(tags), seconds)
     response.page_cache_seconds = seconds
-    return found
+    return response
 
 
 def store(request, generation, as_of, tags, seconds, response):

@@ -15,6 +15,8 @@ its successor. Hard (an article unpublished, withdrawn or corrected): never.
 
 import enum
 
+from django.conf import settings
+
 from .generation import WATCHER, generation_store
 
 # Every cached response carries this tag too, for a CDN: invalidate_public_pages() purges it.
@@ -40,6 +42,19 @@ def tag_page(request, *tags):
 def page_tags(request):
     """Return the tags recorded for request's response so far."""
     return getattr(request, "page_tags", set())
+
+
+def kept_under(tags):
+    """Return the tags a copy is judged by: those it named, or PAGE_CACHE_UNTAGGED_TAGS if none.
+
+    A copy that named nothing it shows goes stale with every listing and the chrome (the safe default).
+    """
+    return frozenset(tags) or frozenset(settings.PAGE_CACHE_UNTAGGED_TAGS)
+
+
+def kept_seconds(response):
+    """Return how long a rendered page is kept: its view's page_cache_seconds, or PAGE_CACHE_SECONDS."""
+    return getattr(response, "page_cache_seconds", settings.PAGE_CACHE_SECONDS)
 
 
 def checked_as_of(reading, as_of):
