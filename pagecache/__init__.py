@@ -16,6 +16,7 @@ when the next scheduled change falls due and what it touches
 - expiry.py: scheduled changes falling due;
 - keys.py: what a page's copy is kept under (scheme, query, cookies);
 - middleware.py: whole pages, stale-while-rendering;
+- rendering.py: the render lock (one render of a page at a time);
 - warming.py: pages rendered again in the background after a change;
 - stored.py (with models.py): pages kept in the database, for the
   archive's long tail (import it from pagecache.stored: it needs the models);

@@ -9,7 +9,7 @@ costs a dictionary lookup and a long-tail one a substitution and a gzip.
 Under Redis, pages marked keep_stored (an article's) are kept in the
 database too (pagecache/stored.py, inside the database's guard), judged the
 same way: an archive page nobody asked for in hours costs one query, not a
-render.
+render. A copy found there is kept in this process, not sent to Redis.
 
 When a copy went softly stale (something it shows changed), one request
 renders its successor while the others get the copy for at most
@@ -19,7 +19,6 @@ corrected) is never served again.
 
 import hashlib
 import logging
-import threading
 import time
 from typing import NamedTuple
 
@@ -42,6 +41,7 @@ from .keys import (
     view_query_parameters,
 )
 from .local import LOCAL_PAGES, LeastRecentlyUsed, megabytes
+from .rendering import claim, release
 from .tags import (
     ALL,
     Freshness,
@@ -91,9 +91,6 @@ def cache_control_header(seconds=None):
 ASSEMBLED = LeastRecentlyUsed(
     lambda: max(settings.PAGE_CACHE_LOCAL_ENTRIES, 16), megabytes(0.25), size=lambda ready: len(ready[0])
 )
-# Keys this process is rendering now (the shared lock spares the other processes).
-_rendering = set()
-_rendering_lock = threading.Lock()
 
 
 class PublicPageCacheMiddleware:
@@ -134,7 +131,7 @@ class PublicPageCacheMiddleware:
             return self.uncached(request)
         key = self.key_for(request)
         if request.META.get(stored.RENDER_AFRESH):  # store_pages: render and keep, whatever is cached
-            stored.plan(request, lookup=False)
+            stored.plan(request, key, lookup=False)
             return self.render(request, key, reading, None)
         now = time.time()
         stale = None
@@ -162,11 +159,11 @@ class PublicPageCacheMiddleware:
                 stale = (entry, entry.response)
         else:
             entry = None
-        # Not in Redis: the database's copy is looked for on the way to the view (stored.py).
-        stored.plan(request, lookup=entry is None)
+        # Nowhere else: the database's copy is looked for on the way to the view (stored.py).
+        stored.plan(request, key, lookup=stale is None)
         claimed = False
         if stale is not None:
-            claimed = self.claim(key)
+            claimed = claim(key)
             if not claimed:  # another request renders the successor: serve this one meanwhile
                 copy, response = stale
                 return self.serve(request, key, copy, response or copy.value(), "STALE", revalidating=True)
@@ -174,7 +171,7 @@ class PublicPageCacheMiddleware:
             return self.render(request, key, reading, stale)
         finally:
             if claimed:
-                self.release(key)
+                release(key)
 
     def render(self, request, key, reading, stale):
         saved = {name: request.META.pop(name) for name in CONDITIONAL_HEADERS if name in request.META}
@@ -194,7 +191,13 @@ class PublicPageCacheMiddleware:
             return response
         if (found := getattr(response, "stored_copy", None)) is not None:  # found in the database
             copy = PageCopy(found.generation, found.as_of, found.tags, time.time() + seconds, response)
-            self.keep(key, reading, copy, seconds, checked_as_of(reading, copy.as_of))
+            if getattr(response, "stored_stale", False):  # another request renders its successor
+                return self.serve(request, key, copy, response, "STALE", revalidating=True)
+            # In this process only: another finds it in the database as cheaply as in Redis, and
+            # an archive read once would fill Redis (sending it there cost a seventh of the time).
+            if reading.local:
+                as_of = checked_as_of(reading, copy.as_of)
+                LOCAL_PAGES.put(key, copy.generation, as_of, copy.tags, copy.expires, response)
             return self.serve(request, key, copy, response, "STORED")
         copy = PageCopy(reading.generation, reading.clock, tags, time.time() + seconds, response)
         self.keep(key, reading, copy, seconds)
@@ -204,19 +207,15 @@ class PublicPageCacheMiddleware:
         return response
 
     @staticmethod
-    def keep(key, reading, copy, seconds, local_as_of=None):
-        """Put copy in the shared cache (and this process's, while the store is vouched for).
-
-        local_as_of: the as-of this process may keep it with (checked_as_of), if later than its own.
-        """
+    def keep(key, reading, copy, seconds):
+        """Put copy in the shared cache (and this process's, while the store is vouched for)."""
         try:
             # Kept past its freshness, for serve_stale() while the database is down.
             cache.set(key, copy, seconds + settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS)
         except Exception:
             logger.warning("Could not store page in cache", exc_info=True)
         if reading.local:
-            as_of = copy.as_of if local_as_of is None else local_as_of
-            LOCAL_PAGES.put(key, copy.generation, as_of, copy.tags, copy.expires, copy.response)
+            LOCAL_PAGES.put(key, copy.generation, copy.as_of, copy.tags, copy.expires, copy.response)
 
     def uncached(self, request):
         return self.filled(request, self.get_response(request))
@@ -275,31 +274,6 @@ class PublicPageCacheMiddleware:
         # Not fresh: a CDN must not keep it as if it were.
         response["Cache-Control"] = "no-cache"
         return response
-
-    @staticmethod
-    def claim(key):
-        """Return True if this request may render key's successor (no other request is doing it)."""
-        with _rendering_lock:
-            if key in _rendering:
-                return False
-            _rendering.add(key)
-        try:
-            if cache.add(f"rendering:{key}", 1, timeout=settings.PAGE_CACHE_RENDER_LOCK_SECONDS):
-                return True
-        except Exception:
-            return True  # without the shared cache, render: nothing better can be offered
-        with _rendering_lock:
-            _rendering.discard(key)
-        return False
-
-    @staticmethod
-    def release(key):
-        with _rendering_lock:
-            _rendering.discard(key)
-        try:
-            cache.delete(f"rendering:{key}")
-        except Exception:
-            pass
 
     @staticmethod
     def filled(request, response):

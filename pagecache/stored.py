@@ -22,12 +22,13 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError, connections, router
 from django.http import HttpResponse
 
 from .generation import current_reading
 from .keys import resolved_view
 from .models import StoredPage
+from .rendering import claim, release
 from .tags import Freshness, freshness, kept_seconds, kept_under, page_tags
 from .warming import warm, warm_origins
 
@@ -81,16 +82,21 @@ def address_key(request):
 LOOKUP, STORE = "lookup", "store"
 
 
-def plan(request, *, lookup):
+class Plan(NamedTuple):
+    action: str  # LOOKUP (then render if need be, and keep) or STORE (render and keep)
+    key: str  # the page cache's key for the page: its render lock
+
+
+def plan(request, key, *, lookup):
     """Say, for the page cache, what StoredPagesMiddleware does for this request on its way to the view.
 
     Only the addresses of views that keep their pages (keeps_stored_pages) are looked for.
     """
     if enabled() and is_storable(request):
         if not lookup:
-            request.stored_page_plan = STORE
+            request.stored_page_plan = Plan(STORE, key)
         elif getattr(resolved_view(request), "keeps_stored_pages", False):
-            request.stored_page_plan = LOOKUP
+            request.stored_page_plan = Plan(LOOKUP, key)
 
 
 class StoredPagesMiddleware:
@@ -101,9 +107,11 @@ class StoredPagesMiddleware:
     what it costs any page (the breaker's immediate 503, or the watchdog's
     cut), never a wait of its own. It acts only on what the page cache asked
     for (plan): a copy it finds current goes back up to the page cache
-    marked stored_copy, which serves it (X-Cache: STORED) and puts it in
-    Redis; one found stale or gone is rendered again, and kept again if the
-    view still marks it keep_stored, or dropped if not (taken down, moved).
+    marked stored_copy, which serves it (X-Cache: STORED) and keeps it in
+    this process. One found softly stale is rendered again by one request
+    (the page cache's render lock) while the others get it (stored_stale);
+    one gone is rendered again. The new render is kept again if the view
+    still marks it keep_stored, or the copy dropped if not (taken down, moved).
     """
 
     def __init__(self, get_response):
@@ -115,7 +123,7 @@ class StoredPagesMiddleware:
             return self.get_response(request)
         reading = current_reading(request)
         try:
-            found = lookup(request) if wanted == LOOKUP else None  # its response, or None
+            found = lookup(request) if wanted.action == LOOKUP else None  # its response, or None
         except (OperationalError, InterfaceError) as error:
             # Unreachable or hung (the watchdog cut it): rendering would wait for it again. The
             # database's guard above answers for it (DatabaseUnavailableMiddleware: 503).
@@ -123,11 +131,22 @@ class StoredPagesMiddleware:
             response = HttpResponse(status=503)
             response.database_error = error
             return response
+        claimed = False
         if found is not None:
             copy = found.stored_copy
-            if freshness(reading, copy.generation, copy.as_of, copy.tags) is Freshness.FRESH:
+            verdict = freshness(reading, copy.generation, copy.as_of, copy.tags)
+            if verdict is Freshness.FRESH:
                 return found
-        response = self.get_response(request)
+            if verdict is Freshness.STALE:
+                claimed = claim(wanted.key)
+                if not claimed:
+                    found.stored_stale = True
+                    return found
+        try:
+            response = self.get_response(request)
+        finally:
+            if claimed:
+                release(wanted.key)
         if getattr(response, "keep_stored", False) and response.status_code == 200 and not response.streaming:
             tags = kept_under(page_tags(request))
             store(request, reading.generation, reading.clock, tags, kept_seconds(response), response)
@@ -142,11 +161,7 @@ def lookup(request):
     It carries stored_copy (what it was rendered under) and its page_cache_seconds.
     """
     try:
-        row = (
-            StoredPage.objects.filter(key=address_key(request))
-            .values_list("generation", "as_of", "tags", "seconds", "headers", "content")
-            .first()
-        )
+        row = fetch_row(address_key(request))
     except (OperationalError, InterfaceError):
         raise  # the database is away: StoredPagesMiddleware says so
     except DatabaseError:  # the table missing, say (not migrated yet): render the page
@@ -162,6 +177,33 @@ def lookup(request):
     response.stored_copy = StoredCopy(generation, as_of, frozenset(tags), seconds)
     response.page_cache_seconds = seconds
     return response
+
+
+LOOKED_UP = ("generation", "as_of", "tags", "seconds", "headers", "content")
+
+
+def fetch_row(key):
+    """Return the LOOKED_UP values of the page kept under key, or None.
+
+    The SQL is written once, not built by the ORM per request: on the archive's
+    long tail this query is most of what a page costs.
+    """
+    connection = connections[router.db_for_read(StoredPage)]
+    fields = [StoredPage._meta.get_field(name) for name in LOOKED_UP]
+    sql = "SELECT {} FROM {} WHERE {} = %s".format(
+        ", ".join(connection.ops.quote_name(field.column) for field in fields),
+        connection.ops.quote_name(StoredPage._meta.db_table),
+        connection.ops.quote_name(StoredPage._meta.pk.column),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(fields, row, strict=True)
+    ]
 
 
 def store(request, generation, as_of, tags, seconds, response):

@@ -12,7 +12,7 @@ from articles import services
 from newsportal.wsgi import application
 from pagecache import invalidate_tags
 from pagecache.fastpath import ANSWERS, remembered
-from pagecache.generation import WATCHER, FakeStore, using_store
+from pagecache.generation import WATCHER, FakeStore, generation_store, using_store
 from pagecache.local import LOCAL_FRAGMENTS, LOCAL_PAGES
 from pagecache.middleware import ASSEMBLED
 
@@ -50,6 +50,12 @@ def through_django():
     request_started.disconnect(started)
 
 
+def heard_everything():
+    """Wait until this process's watcher has applied every change announced so far (an article saved)."""
+    store = generation_store()
+    assert wait_until(lambda: WATCHER.current() == store.get(), message="the watcher to hear every change")
+
+
 def get(path, *, method="GET", query="", **headers):
     environ = {
         "REQUEST_METHOD": method,
@@ -77,6 +83,7 @@ def get(path, *, method="GET", query="", **headers):
 def test_a_repeated_hit_is_answered_before_django(through_django):
     article = make_article(headline="Dibaca Berulang")
     path = article.get_absolute_url()
+    heard_everything()
     assert get(path)[1]["X-Cache"] == "MISS"
     status, headers, body = get(path)
     assert headers["X-Cache"] == "HIT" and through_django == [path, path]
@@ -93,6 +100,7 @@ def test_a_repeated_hit_is_answered_before_django(through_django):
 def test_any_change_sends_the_next_request_through_django(through_django):
     article = make_article(headline="Sebelum Diubah")
     path = article.get_absolute_url()
+    heard_everything()
     get(path), get(path)
     invalidate_tags(["article:0"])  # a change elsewhere: this page is still fresh
     assert wait_until(lambda: not WATCHER.behind())  # its announcement heard
@@ -121,6 +129,7 @@ def test_any_change_sends_the_next_request_through_django(through_django):
 def test_requests_django_must_answer_never_get_a_remembered_answer(through_django, request_kwargs, settings):
     article = make_article(headline="Selalu Lewat Django")
     path = article.get_absolute_url()
+    heard_everything()
     get(path), get(path)
     before = len(through_django)
     get(path, **request_kwargs)
@@ -133,6 +142,7 @@ def test_an_answer_lasts_no_longer_than_the_page_or_the_next_scheduled_publicati
     make_article(headline="Terjadwal", published_at=due)
     article = make_article(headline="Halaman Dengan Jadwal")
     path = article.get_absolute_url()
+    heard_everything()
     get(path), get(path)
     ((key, answer),) = ANSWERS.entries.items()
     assert answer.until <= due.timestamp()
@@ -144,6 +154,7 @@ def test_an_answer_lasts_no_longer_than_the_page_or_the_next_scheduled_publicati
 def test_a_watcher_that_is_behind_vouches_for_no_answer(through_django):
     article = make_article(headline="Pengawas Tertinggal")
     path = article.get_absolute_url()
+    heard_everything()
     get(path), get(path)
     WATCHER.applying = True  # an announcement is being applied: memory is not current
     try:

@@ -1,11 +1,13 @@
 """Profile uncached pages in-process: where the server time of a page nobody asked for goes.
 
-    python -m tools.profile_pages [--kind article|home|section|tag] [--requests 200] [--top 25]
+    python -m tools.profile_pages [--kind article|stored|home|section|tag] [--requests 200] [--top 25]
 
 Runs against make bench's database and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL),
 through Django's whole WSGI handler and middleware, as gunicorn would. "article"
 asks for distinct published articles, each once (the long tail: its page and
-every piece of it cold); the listings are asked with a new `_bench` value each
+every piece of it cold; PAGE_CACHE_STORED=0 renders them all); "stored" asks
+for distinct articles whose pages are kept in the database (pagecache.stored),
+each once: the long tail as it is served after precompute_articles. The listings are asked with a new `_bench` value each
 time, so the page misses while the pieces it shares with other pages stay cached.
 Prints the mean server time and queries per page, then cProfile's top functions.
 """
@@ -35,6 +37,12 @@ def paths(kind, count):
 
     from articles.models import Article, Section
 
+    if kind == "stored":
+        from pagecache.models import StoredPage
+
+        keys = list(StoredPage.objects.values_list("key", flat=True)[: 50 * count])
+        chosen = random.sample(keys, min(count, len(keys)))
+        return list(StoredPage.objects.filter(key__in=chosen).values_list("address", flat=True))
     if kind == "article":
         pks = list(Article.objects.published().values_list("pk", flat=True))
         chosen = random.sample(pks, min(count, len(pks)))  # new ones each run: the last run cached its own
@@ -53,7 +61,7 @@ def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--kind", choices=["article", "home", "section", "tag"], default="article")
+    parser.add_argument("--kind", choices=["article", "stored", "home", "section", "tag"], default="article")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
