@@ -19,7 +19,12 @@ def server_connection():
     )
     round_trips = []
     execute = opened.execute
-    opened.execute = lambda query, *args, **kwargs: round_trips.append(query) or execute(query, *args, **kwargs)
+
+    def counted(query, *args, **kwargs):
+        round_trips.append(query)
+        return execute(query, *args, **kwargs)
+
+    opened.execute = counted
     yield opened, round_trips
     opened.close()
 

@@ -7,8 +7,9 @@ through Django's whole WSGI handler and middleware, as gunicorn would. "article"
 asks for distinct published articles, each once (the long tail: its page and
 every piece of it cold; PAGE_CACHE_STORED=0 renders them all); "stored" asks
 for distinct articles whose pages are kept in the database (pagecache.stored),
-each once: the long tail as it is served after precompute_articles. The listings are asked with a new `_bench` value each
-time, so the page misses while the pieces it shares with other pages stay cached.
+each once: the long tail as it is served after precompute_articles. The
+listings are asked with a new `_bench` value each time, so the page misses
+while the pieces it shares with other pages stay cached.
 Prints the mean server time and queries per page, then cProfile's top functions.
 """
 
