@@ -61,7 +61,7 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
 
 def post_worker_init(worker):
-    """Compile the public templates before the worker takes its first request, not during it.
+    """Compile the public templates, load the URLconf and connect before the first request, not during it.
 
     Then set everything loaded so far aside from the garbage collector
     (gc.freeze): its full passes over Django's long-lived objects stopped every
@@ -71,13 +71,39 @@ def post_worker_init(worker):
     import gc
 
     from django.template.loader import get_template
+    from django.urls import resolve
 
     for name in WARM_TEMPLATES:
         try:
             get_template(name)
         except Exception:  # a broken template fails its own requests, not the worker
             worker.log.exception("Could not compile %s", name)
+    try:
+        # Cached pages never need the URLconf; the first other request would import it all.
+        resolve("/")
+    except Exception:
+        worker.log.exception("Could not load the URLconf")
+    open_database_pools(worker)
     gc.freeze()
+
+
+def open_database_pools(worker):
+    """Open each database's connection pool (DB_POOL_SIZE) now, not at the worker's first request.
+
+    Otherwise a new worker's first readers wait while it connects, and workers started
+    together (a deploy, max_requests) connect all at once. A database that cannot be
+    reached now is no reason not to serve: the pool keeps trying, and pages say so.
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    for alias in connections:
+        if "pool" not in settings.DATABASES[alias].get("OPTIONS", {}):
+            continue
+        try:
+            connections[alias].pool.open(wait=True, timeout=settings.DB_CONNECT_TIMEOUT)
+        except Exception as error:
+            worker.log.warning("Could not open the %s database's pool yet: %r", alias, error)
 
 
 WARM_TEMPLATES = (
