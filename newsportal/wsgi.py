@@ -57,7 +57,7 @@ def repeated_hits_first(application):
 
         response = application(environ, recorded_start_response)
         if started:
-            fastpath.remember(key, response, *started)
+            fastpath.remember(key, response, *started, environ)
         return response
 
     return answer

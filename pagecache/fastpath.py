@@ -3,10 +3,11 @@
 A cached page served through Django still pays for the handler, the
 middleware above the cache, the chrome parts' lookups and the headers: about
 a millisecond, several times a static file. So when the page cache serves a
-fresh copy (HIT or STORED) to a plain anonymous GET (no query, no
-conditional or ESI headers, no session cookie), this process remembers the
-exact answer (status, headers, body) under what that request was (host,
-scheme, path, encoding), with the generation and clock the request was
+fresh copy (HIT or STORED) to a plain anonymous GET (no conditional or ESI
+headers, no session cookie, a query only of parameters its view reads, as
+the page cache keeps it), this process remembers the exact answer (status,
+headers, body) under what that request was (host, scheme, path, query,
+encoding), with the generation and clock the request was
 vouched for under and the moment the answer stops being fresh (its page's
 expiry, or the earliest of its chrome parts'). The WSGI entry
 (newsportal/wsgi.py) answers the next identical request with it, while this
@@ -49,7 +50,7 @@ ANSWERS = LeastRecentlyUsed(
 
 def request_key(environ):
     """Return what an answer for this request is remembered under, or None if Django must answer it."""
-    if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
+    if environ.get("REQUEST_METHOD") != "GET":
         return None
     if any(name in environ for name in ANSWERED_BY_DJANGO):
         return None
@@ -63,8 +64,12 @@ def request_key(environ):
         environ.get(proxy[0]) if proxy else None,
         environ.get("SCRIPT_NAME", ""),
         environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
         accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")),
     )
+
+
+QUERY = 6  # where request_key() keeps the query string
 
 
 def vouched_state():
@@ -89,10 +94,17 @@ def may_remember(response, reading, until):
         response.remember_until = (until, (reading.generation, reading.clock))
 
 
-def remember(key, response, status, headers):
-    """Remember Django's answer to the request under key, if the page cache marked it so."""
+def remember(key, response, status, headers, environ):
+    """Remember Django's answer to the request under key, if the page cache marked it so.
+
+    Not if the page cache rewrote its query (environ is the request's META): one
+    address of many for the same page (tracking parameters, a click id per reader)
+    would crowd out the pages asked for again and again.
+    """
     marked = getattr(response, "remember_until", None)
     if marked is None or response.streaming or getattr(response, "cookies", None):
+        return
+    if environ.get("QUERY_STRING", "") != key[QUERY]:
         return
     until, vouched = marked
     if time.time() < until and vouched_state() == vouched:

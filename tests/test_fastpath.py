@@ -162,3 +162,18 @@ def test_a_watcher_that_is_behind_vouches_for_no_answer(through_django):
     finally:
         WATCHER.applying = False
     assert through_django.count(path) == 3
+
+
+def test_a_query_its_view_reads_is_remembered_but_not_one_the_cache_rewrote(through_django):
+    make_article(headline="Di Indeks Hari Ini")
+    heard_everything()
+    query = f"date={timezone.localdate():%Y-%m-%d}"
+    assert get("/indeks/", query=query)[1]["X-Cache"] == "MISS"
+    status, headers, body = get("/indeks/", query=query)
+    assert headers["X-Cache"] == "HIT" and b"Di Indeks Hari Ini" in body
+    assert get("/indeks/", query=query) == (status, headers, body)
+    assert through_django == ["/indeks/", "/indeks/"]  # the third without Django
+    # A click id per reader: the same page, served from the cache, but never remembered.
+    for click in ("a1", "b2", "b2"):
+        assert get("/indeks/", query=f"{query}&fbclid={click}")[1]["X-Cache"] == "HIT"
+    assert through_django == ["/indeks/"] * 5
