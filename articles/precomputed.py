@@ -27,10 +27,12 @@ from concurrent.futures import ProcessPoolExecutor
 
 import django
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.db.models import F, Window
 from django.db.models.functions import Lag, Lead
 
 from pagecache import content_generation
+from pagecache.models import StoredPage
 from pagecache.stored import enabled as stored_pages_enabled
 from pagecache.stored import forget_other_generations, store_pages, stored_addresses
 
@@ -152,7 +154,23 @@ def backfill(batch_size=500, *, jobs=1, progress=None):
             parts = [pool.submit(backfill_links, batch_size, part=(index, jobs)) for index in range(jobs)]
             links = sum(part.result() for part in parts)
     pages = backfill_pages(batch_size, jobs=jobs, progress=progress)
+    vacuum([model for model, count in ((Article, bodies + links), (StoredPage, pages)) if count])
     return {"bodies": bodies, "links": links, "pages": pages}
+
+
+def vacuum(models):
+    """VACUUM (ANALYZE) the tables of models on PostgreSQL, after rewriting many of their rows.
+
+    Each rewritten row leaves its old version behind; until a vacuum, which
+    autovacuum may run late (or never, where it is off), every lookup steps over
+    them, and the planner goes by the table as it was. Not inside a transaction
+    (VACUUM cannot run there): a caller holding one keeps the dead rows.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def process_pool(jobs):

@@ -1,8 +1,11 @@
 """Article pages kept in the database: the archive's long tail costs a query, never a stale page."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 
 from articles import services
@@ -150,11 +153,24 @@ def test_precompute_keeps_the_page_of_every_public_article_once(settings):
     stored_at = dict(StoredPage.objects.values_list("address", "stored_at"))
     call_command("precompute_articles", verbosity=0)
     assert dict(StoredPage.objects.values_list("address", "stored_at")) == stored_at  # nothing to do
+    vacuumed = last_vacuum(StoredPage)
     invalidate_public_pages()
     call_command("precompute_articles", verbosity=0)
     assert all(
         StoredPage.objects.get(address=address).stored_at > stored_at[address] for address in addresses
     )
+    if connection.vendor == "postgresql":  # every row rewritten: vacuumed, even where autovacuum is off
+        assert last_vacuum(StoredPage) > (vacuumed or datetime.min.replace(tzinfo=UTC))
+
+
+def last_vacuum(model):
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = %s", [model._meta.db_table]
+        )
+        return cursor.fetchone()[0]
 
 
 def test_a_database_that_is_down_is_not_asked_for_stored_pages(client, monkeypatch):
