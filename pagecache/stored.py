@@ -16,6 +16,7 @@ way out (the scheme is part of its key), so a copy stored in-process (store_page
 every address the site answers at.
 """
 
+import functools
 import hashlib
 import logging
 from typing import NamedTuple
@@ -144,15 +145,19 @@ class StoredPagesMiddleware:
                     return found
         try:
             response = self.get_response(request)
+            if keeps(response):
+                tags = kept_under(page_tags(request))
+                store(request, reading.generation, reading.clock, tags, kept_seconds(response), response)
+            elif found is not None:
+                forget(request)
         finally:
-            if claimed:
+            if claimed:  # only once its successor is kept: until then the others get the stale copy
                 release(wanted.key)
-        if getattr(response, "keep_stored", False) and response.status_code == 200 and not response.streaming:
-            tags = kept_under(page_tags(request))
-            store(request, reading.generation, reading.clock, tags, kept_seconds(response), response)
-        elif found is not None:
-            forget(request)
         return response
+
+
+def keeps(response):
+    return getattr(response, "keep_stored", False) and response.status_code == 200 and not response.streaming
 
 
 def lookup(request):
@@ -189,21 +194,30 @@ def fetch_row(key):
     long tail this query is most of what a page costs.
     """
     connection = connections[router.db_for_read(StoredPage)]
-    fields = [StoredPage._meta.get_field(name) for name in LOOKED_UP]
-    sql = "SELECT {} FROM {} WHERE {} = %s".format(
-        ", ".join(connection.ops.quote_name(field.column) for field in fields),
-        connection.ops.quote_name(StoredPage._meta.db_table),
-        connection.ops.quote_name(StoredPage._meta.pk.column),
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [key])
+        cursor.execute(lookup_sql(connection.alias), [key])
         row = cursor.fetchone()
     if row is None:
         return None
     return [
         field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(fields, row, strict=True)
+        for field, value in zip(looked_up_fields(), row, strict=True)
     ]
+
+
+@functools.cache
+def looked_up_fields():
+    return [StoredPage._meta.get_field(name) for name in LOOKED_UP]
+
+
+@functools.cache
+def lookup_sql(alias):
+    quote = connections[alias].ops.quote_name
+    return "SELECT {} FROM {} WHERE {} = %s".format(
+        ", ".join(quote(field.column) for field in looked_up_fields()),
+        quote(StoredPage._meta.db_table),
+        quote(StoredPage._meta.pk.column),
+    )
 
 
 def store(request, generation, as_of, tags, seconds, response):
