@@ -48,6 +48,19 @@ ANSWERS = LeastRecentlyUsed(
 )
 
 
+class RequestKey(NamedTuple):
+    """What an answer is remembered under: everything of the request its answer depends on."""
+
+    host: str
+    forwarded_host: str
+    scheme: str
+    proxy_scheme: str
+    script_name: str
+    path: str
+    query: str
+    gzip: bool
+
+
 def request_key(environ):
     """Return what an answer for this request is remembered under, or None if Django must answer it."""
     if environ.get("REQUEST_METHOD") != "GET":
@@ -57,7 +70,7 @@ def request_key(environ):
     if settings.SESSION_COOKIE_NAME in environ.get("HTTP_COOKIE", ""):
         return None  # perhaps a signed-in editor: Django decides
     proxy = settings.SECURE_PROXY_SSL_HEADER
-    return (
+    return RequestKey(
         environ.get("HTTP_HOST"),
         environ.get("HTTP_X_FORWARDED_HOST"),
         environ.get("wsgi.url_scheme"),
@@ -67,9 +80,6 @@ def request_key(environ):
         environ.get("QUERY_STRING", ""),
         accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")),
     )
-
-
-QUERY = 6  # where request_key() keeps the query string
 
 
 def vouched_state():
@@ -104,7 +114,7 @@ def remember(key, response, status, headers, environ):
     marked = getattr(response, "remember_until", None)
     if marked is None or response.streaming or getattr(response, "cookies", None):
         return
-    if environ.get("QUERY_STRING", "") != key[QUERY]:
+    if environ.get("QUERY_STRING", "") != key.query:
         return
     until, vouched = marked
     if time.time() < until and vouched_state() == vouched:
