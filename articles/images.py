@@ -108,12 +108,47 @@ def rendition_widths(width):
     return widths
 
 
-def renditions_create(name, *, storage=None):
+# The shapes a news site cuts: 16:9 for the lead, cards and Google Discover, 4:3 and 1:1 because
+# Google's Article structured data asks for all three; the body keeps the original's shape.
+CROP_RATIOS = {"16:9": (16, 9), "4:3": (4, 3), "1:1": (1, 1)}
+# Modern formats first; a browser takes the first <source> it supports, the fallback last.
+MODERN_FORMATS = (("avif", "AVIF"), ("webp", "WEBP"))
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "AVIF": "avif"}
+ENCODER_OPTIONS = {
+    "JPEG": {"quality": 82, "optimize": True, "progressive": True},
+    "WEBP": {"quality": 80},
+    # speed 8: a quarter of the default's time at the same size here (1200 px: 0.05 s, not 0.17 s).
+    "AVIF": {"quality": 55, "speed": 8},
+}
+
+
+def crop_box(width, height, ratio, focal=(0.5, 0.5)):
+    """Return (left, top, right, bottom): the largest box of ratio (w, h) in the picture, centred on focal.
+
+    focal is (x, y) from 0 to 1; the box is moved as little as needed to stay
+    inside the picture, so the focal point is always inside it.
+    """
+    ratio_w, ratio_h = ratio
+    if width * ratio_h > height * ratio_w:  # wider than the ratio: full height
+        box_w, box_h = max(1, round(height * ratio_w / ratio_h)), height
+    else:
+        box_w, box_h = width, max(1, round(width * ratio_h / ratio_w))
+    focal_x, focal_y = (min(1.0, max(0.0, float(value))) for value in focal)
+    left = min(max(0, round(focal_x * width - box_w / 2)), width - box_w)
+    top = min(max(0, round(focal_y * height - box_h / 2)), height - box_h)
+    return left, top, left + box_w, top + box_h
+
+
+def renditions_create(name, *, focal=(0.5, 0.5), storage=None):
     """Make (once) the responsive renditions of a stored image and return their description.
 
     Returns {"source", "bytes" (the original's size), "width", "height",
-    "webp": [[w, h, name], ...], "fallback": [[w, h, name], ...],
-    "fallback_type"}; {} when the file cannot be read. Existing rendition files are reused, not made again.
+    "focal": [x, y], "fallback_type", then for the original's shape
+    "avif", "webp" and "fallback": [[w, h, name], ...], and "crops":
+    {"16:9" | "4:3" | "1:1": {"avif", "webp", "fallback"}} cut around the
+    focal point}; {} when the file cannot be read. A file already made (same
+    source, shape, focal point and width) is reused, not made again, and a new
+    focal point gives new names, so no cache keeps serving the old crop.
     """
     storage = storage or default_storage
     if not name:
@@ -130,33 +165,56 @@ def renditions_create(name, *, storage=None):
         return {}
     source_format = (Image.registered_extensions().get(PurePosixPath(name).suffix.lower()) or "JPEG").upper()
     fallback = FALLBACK_FORMATS.get(source_format, "JPEG")
+    formats = [(kind, image_format) for kind, image_format in MODERN_FORMATS if features.check(kind)]
+    formats.append(("fallback", fallback))
     width, height = image.size
+    focal = [round(min(1.0, max(0.0, float(value))), 3) for value in focal]
     key = hashlib.sha1(name.encode()).hexdigest()[:12]
-    stem = PurePosixPath(name).stem[:40]
+    prefix = f"{RENDITIONS_DIR}/{key[:2]}/{PurePosixPath(name).stem[:40]}-{key}"
     description = {
         "source": name,
         "bytes": len(data),
         "width": width,
         "height": height,
-        "webp": [],
-        "fallback": [],
+        "focal": focal,
         "fallback_type": f"image/{fallback.lower()}",
+        **_rendition_set(storage, image, prefix, formats),
+        "crops": {},
     }
-    formats = [("fallback", fallback)]
-    if features.check("webp"):
-        formats.insert(0, ("webp", "WEBP"))
+    focal_tag = f"f{round(focal[0] * 1000)}x{round(focal[1] * 1000)}"
+    for label, ratio in CROP_RATIOS.items():
+        cropped = image.crop(crop_box(width, height, ratio, focal))
+        crop_prefix = f"{prefix}-{ratio[0]}x{ratio[1]}-{focal_tag}"
+        description["crops"][label] = _rendition_set(storage, cropped, crop_prefix, formats)
+    return description
+
+
+def _rendition_set(storage, image, prefix, formats):
+    """Return {kind: [[w, h, name], ...]} for image at each rendition width, making missing files only."""
+    width, height = image.size
+    entries = {kind: [] for kind, _format in formats}
     for target_width in rendition_widths(width):
         target_height = max(1, round(height * target_width / width))
         resized = None
         for kind, image_format in formats:
-            extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[image_format]
-            rendition_name = f"{RENDITIONS_DIR}/{key[:2]}/{stem}-{key}-{target_width}.{extension}"
+            rendition_name = f"{prefix}-{target_width}.{EXTENSIONS[image_format]}"
             if not storage.exists(rendition_name):
                 if resized is None:
                     resized = image.resize((target_width, target_height), Image.Resampling.LANCZOS)
                 storage.save(rendition_name, ContentFile(_encode(resized, image_format)))
-            description[kind].append([target_width, target_height, rendition_name])
-    return description
+            entries[kind].append([target_width, target_height, rendition_name])
+    return entries
+
+
+def crop_renditions(renditions, ratio):
+    """Return {"avif", "webp", "fallback"} of the crop of this ratio ("16:9"), or the original's shape."""
+    crops = (renditions or {}).get("crops") or {}
+    return crops.get(ratio) or renditions or {}
+
+
+def widest(entries):
+    """Return the [w, h, name] of the widest rendition in entries, or None."""
+    return max(entries, key=lambda entry: entry[0]) if entries else None
 
 
 def _encode(image, image_format):
@@ -165,11 +223,10 @@ def _encode(image, image_format):
         image = image.convert("RGB")
     elif image_format == "PNG" and image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
         image = image.convert("RGBA")
-    elif image_format == "WEBP" and image.mode not in ("RGB", "RGBA"):
+    elif image_format in ("WEBP", "AVIF") and image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA" if "A" in image.mode or image.mode == "P" else "RGB")
     output = io.BytesIO()
-    options = {"JPEG": {"quality": 82, "optimize": True, "progressive": True}, "WEBP": {"quality": 80}}
-    image.save(output, format=image_format, **options.get(image_format, {"optimize": True}))
+    image.save(output, format=image_format, **ENCODER_OPTIONS.get(image_format, {"optimize": True}))
     return output.getvalue()
 
 

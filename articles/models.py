@@ -9,6 +9,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.dispatch import receiver
@@ -268,6 +269,15 @@ def library_image_upload_to(instance, filename):
     return image_upload_path("library", filename)
 
 
+def embed_thumbnail_upload_to(instance, filename):
+    return image_upload_path("embeds", filename)
+
+
+def focal_field(label):
+    """A focal-point coordinate: 0 is the left (top) edge, 1 the right (bottom); crops keep it in frame."""
+    return models.FloatField(label, default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+
+
 def new_preview_nonce():
     return secrets.token_urlsafe(12)
 
@@ -379,6 +389,18 @@ class Article(models.Model):
         UNPUBLISHED = "unpublished", _("Unpublished")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    class Kind(models.TextChoices):
+        ARTICLE = "article", _("Article")
+        GALLERY = "gallery", _("Photo gallery")
+
+    kind = models.CharField(
+        _("story type"),
+        max_length=12,
+        choices=Kind,
+        default=Kind.ARTICLE,
+        help_text=_("A photo gallery shows its photos first, one by one; the body is its introduction."),
+    )
+
     kicker = models.CharField(
         _("kicker"), max_length=80, blank=True, help_text=_("Short label above the headline.")
     )
@@ -410,6 +432,8 @@ class Article(models.Model):
     lead_image_credit = models.CharField(
         _("lead image credit"), max_length=120, blank=True, help_text=_("e.g. “Foto: Reuters”.")
     )
+    lead_image_focal_x = focal_field(_("lead image focal point (across)"))
+    lead_image_focal_y = focal_field(_("lead image focal point (down)"))
     lead_image_renditions = models.JSONField(
         _("lead image renditions"), default=dict, blank=True, editable=False
     )
@@ -742,10 +766,15 @@ class InlineImage(models.Model):
 
     image = models.ImageField(_("image"), upload_to=library_image_upload_to)
     alt_text = models.CharField(
-        _("alt text"), max_length=250, help_text=_("Describes the image for readers who cannot see it.")
+        _("alt text"),
+        max_length=250,
+        blank=True,
+        help_text=_("Describes the image for readers who cannot see it. Required before it is published."),
     )
     caption = models.CharField(_("caption"), max_length=300, blank=True)
     credit = models.CharField(_("credit"), max_length=120, blank=True, help_text=_("e.g. “Foto: Antara”."))
+    focal_x = focal_field(_("focal point (across)"))
+    focal_y = focal_field(_("focal point (down)"))
     width = models.PositiveIntegerField(_("width"), default=0, editable=False)
     height = models.PositiveIntegerField(_("height"), default=0, editable=False)
     renditions = models.JSONField(_("renditions"), default=dict, blank=True, editable=False)
@@ -767,6 +796,63 @@ class InlineImage(models.Model):
 
     def __str__(self):
         return self.alt_text or self.image.name
+
+
+class GalleryPhoto(models.Model):
+    """One photo of a photo gallery, in its place; caption, credit and alt text are the library image's."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="photos")
+    image = models.ForeignKey(
+        InlineImage, verbose_name=_("image"), on_delete=models.PROTECT, related_name="gallery_photos"
+    )
+    position = models.PositiveIntegerField(_("order"), default=0)
+    is_cover = models.BooleanField(
+        _("cover"), default=False, help_text=_("The gallery's lead image on cards, in shares and in search.")
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("gallery photo")
+        verbose_name_plural = _("gallery photos")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "image"], name="gallery_photo_once"),
+            models.UniqueConstraint(
+                fields=["article"], condition=Q(is_cover=True), name="gallery_photo_one_cover"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.image)
+
+
+class Embed(models.Model):
+    """A third-party post or player (YouTube, X, ...) an article links to on a line of its own.
+
+    Its title and thumbnail are fetched once, when an article using it is
+    saved, and the thumbnail is kept on the portal's own media: readers see a
+    placeholder and ask for the provider's player only by clicking it.
+    """
+
+    url = models.URLField(_("address"), max_length=500, unique=True)
+    provider = models.CharField(_("provider"), max_length=20)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    author_name = models.CharField(_("author"), max_length=200, blank=True)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=embed_thumbnail_upload_to, blank=True)
+    thumbnail_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    # The player's size as the provider reports it (0: unknown); the placeholder keeps its ratio.
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    fetched_at = models.DateTimeField(_("metadata fetched"), null=True, blank=True, editable=False)
+    fetch_error = models.CharField(_("last fetch error"), max_length=300, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("embed")
+        verbose_name_plural = _("embeds")
+
+    def __str__(self):
+        return self.title or self.url
 
 
 class Page(models.Model):

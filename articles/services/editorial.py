@@ -17,8 +17,8 @@ from reversion.models import Version
 
 from .. import cachetags, workflow
 from ..html import carry_heading_ids, normalize_headings
-from ..images import renditions_create
 from ..models import Article, ArticleOldSlug, new_preview_nonce
+from ..tasks import enqueue_on_commit, lead_image_renditions, renditions_current
 from ..workflow import PUBLISH_PERMISSION, WorkflowError
 
 # The article fields a restored version brings back; status and publication times stay as they are.
@@ -93,9 +93,14 @@ def _article_write(*, article, by, expected_version, comment, mark_as_update=Fal
         # The live slug always wins over an old one another article gave up.
         ArticleOldSlug.objects.filter(slug=article.slug).delete()
         image_name = article.lead_image.name if article.lead_image else ""
-        if image_name != article.lead_image_renditions.get("source", ""):
-            article.lead_image_renditions = renditions_create(image_name) if image_name else {}
-            article.save(update_fields=["lead_image_renditions"])
+        focal = (article.lead_image_focal_x, article.lead_image_focal_y)
+        if not renditions_current(article.lead_image_renditions, image_name, focal):
+            if image_name != article.lead_image_renditions.get("source", ""):
+                # Another picture: its old renditions must not stand for it until the new ones exist.
+                article.lead_image_renditions = {}
+                article.save(update_fields=["lead_image_renditions"])
+            if image_name:
+                enqueue_on_commit(lead_image_renditions, article.pk)
         if by is not None:
             reversion.set_user(by)
         if comment:

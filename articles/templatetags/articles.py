@@ -16,6 +16,7 @@ from .. import chrome as chrome_module
 from .. import precomputed, selectors, seo
 from ..cachetags import article_tag
 from ..html import plain_text as html_plain_text
+from ..images import crop_renditions, widest
 from ..images import srcset as rendition_srcset
 from ..models import Credit
 from ..models import tag_url as tag_address
@@ -195,17 +196,21 @@ def article_card(context, article, variant="", level=3, eager=False):
     )
 
 
-@register.inclusion_tag("includes/picture.html")
-def picture(article, sizes="100vw", eager=False, css_class=""):
-    """Render the lead image as <picture>: WebP and fallback srcsets, width and height against layout shift.
+def picture_context(
+    renditions, *, alt, original=None, ratio="16:9", sizes="100vw", eager=False, css_class=""
+):
+    """Return the context of includes/picture.html for an image's renditions (see images.renditions_create).
 
-    Uses the renditions stored on the article (no storage or database access);
-    an image without renditions falls back to the original file.
+    ratio: "16:9", "4:3", "1:1" for a crop around the focal point, None for the
+    original's shape; renditions made before crops existed give their
+    original shape. Reads no storage and no database; an image without
+    renditions yet falls back to the original file (original, a FieldFile).
     """
-    renditions = article.lead_image_renditions or {}
-    fallback = renditions.get("fallback") or []
+    renditions = renditions or {}
+    chosen = crop_renditions(renditions, ratio) if ratio else renditions
+    fallback = chosen.get("fallback") or []
     context = {
-        "alt": article.lead_image_alt,
+        "alt": alt,
         "sizes": sizes,
         "eager": eager,
         "css_class": css_class,
@@ -213,18 +218,51 @@ def picture(article, sizes="100vw", eager=False, css_class=""):
     }
     if fallback:
         middle = fallback[min(1, len(fallback) - 1)]
+        largest = widest(fallback)
         context.update(
             src=default_storage.url(middle[2]),
             srcset=rendition_srcset(fallback),
-            webp_srcset=rendition_srcset(renditions.get("webp") or []),
+            avif_srcset=rendition_srcset(chosen.get("avif") or []),
+            webp_srcset=rendition_srcset(chosen.get("webp") or []),
             fallback_type=renditions.get("fallback_type", ""),
-            width=renditions.get("width"),
-            height=renditions.get("height"),
+            width=largest[0],
+            height=largest[1],
         )
-    elif article.lead_image:
-        size = image_size(article.lead_image) or {}
-        context.update(src=article.lead_image.url, width=size.get("width"), height=size.get("height"))
+    elif original:
+        size = image_size(original) or {}
+        context.update(src=original.url, width=size.get("width"), height=size.get("height"))
     return context
+
+
+@register.inclusion_tag("includes/picture.html")
+def picture(article, sizes="100vw", eager=False, css_class="", ratio="16:9"):
+    """Render the lead image as <picture>, cut to ratio ("16:9"; None: its own shape) around its focal point.
+
+    AVIF, WebP and fallback srcsets, width and height against layout shift.
+    """
+    return picture_context(
+        article.lead_image_renditions,
+        alt=article.lead_image_alt,
+        original=article.lead_image,
+        ratio=ratio,
+        sizes=sizes,
+        eager=eager,
+        css_class=css_class,
+    )
+
+
+@register.inclusion_tag("includes/picture.html")
+def library_picture(image, sizes="100vw", eager=False, css_class="", ratio=None, alt=None):
+    """Render a library image (InlineImage) as <picture>, in its own shape unless ratio is given."""
+    return picture_context(
+        image.renditions,
+        alt=image.alt_text if alt is None else alt,
+        original=image.image,
+        ratio=ratio,
+        sizes=sizes,
+        eager=eager,
+        css_class=css_class,
+    )
 
 
 @register.simple_tag
