@@ -2,7 +2,8 @@
 
 Every item has title, link, a stable guid, pubDate, author, categories
 (section and tags), the summary as description and the full sanitized body
-as content:encoded (RSS) or content (Atom), with links made absolute.
+as content:encoded (RSS) or content (Atom), with links made absolute. A
+photo gallery's photos follow as Media RSS media:content, in order.
 """
 
 import mimetypes
@@ -21,34 +22,56 @@ from taggit.models import Tag
 
 from .models import Article, Section
 from .sections import section_tree
+from .selectors import gallery_photos, with_gallery_photos
+from .seo import image_file
 
 FEED_ITEMS = 30
 ROOT_RELATIVE_URL_RE = re.compile(r'(\s(?:href|src)=")/(?!/)')
+MEDIA_RSS = "http://search.yahoo.com/mrss/"
+
+
+def add_media_elements(handler, item):
+    """Write a gallery's photos as Media RSS <media:content> elements (Media RSS 1.5.1), in order."""
+    for media in item.get("media") or ():
+        handler.startElement("media:content", media["attributes"])
+        if media["title"]:
+            handler.addQuickElement("media:title", media["title"], {"type": "plain"})
+        if media["description"]:
+            handler.addQuickElement("media:description", media["description"], {"type": "plain"})
+        if media["credit"]:
+            handler.addQuickElement("media:credit", media["credit"])
+        handler.endElement("media:content")
 
 
 class RssWithContentFeed(Rss201rev2Feed):
-    """RSS 2.0 with the full article in content:encoded (the RSS content module)."""
+    """RSS 2.0 with the full article in content:encoded (the RSS content module) and photos in media:."""
 
     def rss_attributes(self):
         return {
             **super().rss_attributes(),
             "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
             "xmlns:dc": "http://purl.org/dc/elements/1.1/",
+            "xmlns:media": MEDIA_RSS,
         }
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         if item.get("content_html"):
             handler.addQuickElement("content:encoded", item["content_html"])
+        add_media_elements(handler, item)
 
 
 class AtomWithContentFeed(Atom1Feed):
-    """Atom 1.0 with the summary and the full article as HTML content."""
+    """Atom 1.0 with the summary and the full article as HTML content, and photos in media:."""
+
+    def root_attributes(self):
+        return {**super().root_attributes(), "xmlns:media": MEDIA_RSS}
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         if item.get("content_html"):
             handler.addQuickElement("content", item["content_html"], {"type": "html"})
+        add_media_elements(handler, item)
 
 
 @dataclass
@@ -96,6 +119,7 @@ class LatestArticlesFeed(Feed):
     def items(self, source):
         articles = self.filter_articles(Article.objects.published(), source)
         items = list(articles.for_reading().order_by("-published_at", "-pk")[:FEED_ITEMS])
+        with_gallery_photos(items)  # one query, when a gallery is among them
         for article in items:
             article.feed_source = source
         return items
@@ -151,7 +175,28 @@ class LatestArticlesFeed(Feed):
 
     def item_extra_kwargs(self, article):
         site_url = article.feed_source.site_url
-        return {"content_html": ROOT_RELATIVE_URL_RE.sub(rf"\1{site_url}/", " " + article.body)[1:]}
+        return {
+            "content_html": ROOT_RELATIVE_URL_RE.sub(rf"\1{site_url}/", " " + article.body)[1:],
+            "media": [self.photo_media(photo, site_url) for photo in gallery_photos(article)],
+        }
+
+    def photo_media(self, photo, site_url):
+        """What <media:content> says of one gallery photo: its widest rendition, caption and credit."""
+        image = photo.image
+        url, width, height = image_file(image)
+        renditions = image.renditions or {}
+        mime_type = (renditions.get("fallback") and renditions.get("fallback_type")) or (
+            mimetypes.guess_type(url)[0] or "image/jpeg"
+        )
+        attributes = {"url": site_url + url, "medium": "image", "type": mime_type}
+        if width and height:
+            attributes.update(width=str(width), height=str(height))
+        return {
+            "attributes": attributes,
+            "title": image.alt_text,
+            "description": image.caption,
+            "credit": photo.credit_name,
+        }
 
 
 class SectionFeed(LatestArticlesFeed):

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Subquery, When
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -343,8 +343,17 @@ class ArticleQuerySet(models.QuerySet):
         database's eyes only: none of them is shipped to Python (bodies are most
         of a row's bytes).
         """
-        return self.defer("body", "body_html", "body_outline", "links", "search_vector").select_related(
-            "section", "section__parent"
+        # A gallery's card counts its photos: a subquery per gallery shown, none for other articles.
+        photos = (
+            GalleryPhoto.objects.filter(article=OuterRef("pk"))
+            .order_by()
+            .values("article")
+            .annotate(n=Count("pk"))
+        )
+        return (
+            self.defer("body", "body_html", "body_outline", "links", "search_vector")
+            .select_related("section", "section__parent")
+            .annotate(photo_count=Case(When(kind=Article.Kind.GALLERY, then=Subquery(photos.values("n")))))
         )
 
     def for_reading(self):

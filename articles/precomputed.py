@@ -37,6 +37,7 @@ from pagecache.stored import enabled as stored_pages_enabled
 from pagecache.stored import forget_other_generations, store_pages, stored_addresses
 
 from . import selectors
+from .embeds import render_embeds
 from .html import article_outline, image_sources, responsive_images, word_count
 from .models import Article, InlineImage
 from .sections import section_tree
@@ -53,7 +54,8 @@ def body_data(body):
 
 
 def served_body(body):
-    """Return body with srcset, sizes, width and height on images from the library (one query)."""
+    """Return body with srcset, sizes, width and height on images from the library (one query),
+    and its embeds as click-to-load placeholders (one query, articles/embeds.py)."""
     prefix = default_storage.url("")
     names = {src[len(prefix) :]: src for src in image_sources(body) if prefix and src.startswith(prefix)}
     renditions = {}
@@ -61,7 +63,7 @@ def served_body(body):
         for image in InlineImage.objects.filter(image__in=list(names)).only("image", "renditions"):
             if image.renditions:
                 renditions[names[image.image.name]] = image.renditions
-    return responsive_images(body, renditions)
+    return render_embeds(responsive_images(body, renditions))
 
 
 def computed_links(article, tree=None, neighbours=None):

@@ -2,15 +2,16 @@
 Terpopuler and previous/next. All of them start from Article.objects.published().
 """
 
+import re
 from datetime import timedelta
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.utils import timezone
 
-from .models import Article, ArticleReadCount, TaggedArticle
+from .models import Article, ArticleReadCount, GalleryPhoto, TaggedArticle
 
 MOST_READ_COUNT = 5
 MOST_READ_PERIODS = {"day": 24, "week": 24 * 7}
@@ -159,3 +160,48 @@ def published_neighbours(article):
         .first()
     )
     return older, newer
+
+
+# --- Photo galleries ----------------------------------------------------------------------
+
+
+def with_gallery_photos(articles):
+    """Load the photos of the galleries among articles, with their library images, in order.
+
+    One query for all of them, and none when no article is a gallery; the
+    photos are then article.photos.all() (see gallery_photos()).
+    """
+    galleries = [
+        article for article in articles if article is not None and article.kind == Article.Kind.GALLERY
+    ]
+    if galleries:
+        photos = GalleryPhoto.objects.select_related("image").order_by("position", "pk")
+        prefetch_related_objects(galleries, Prefetch("photos", queryset=photos))
+    return articles
+
+
+def gallery_photos(article):
+    """Return the photos of a gallery in order, each with its number (from 1) and path; [] for an article."""
+    if article.kind != Article.Kind.GALLERY:
+        return []
+    photos = list(article.photos.all())
+    base = article.get_absolute_url()
+    for number, photo in enumerate(photos, start=1):
+        photo.number = number
+        photo.path = f"{base}foto/{number}/"
+        photo.credit_name = credit_name(photo.image.credit)
+    return photos
+
+
+# "Foto: Antara": the label is the page's to print, not part of the name.
+CREDIT_LABEL_RE = re.compile(r"^\s*(foto|photo|gambar|image)\s*:\s*", re.IGNORECASE)
+
+
+def credit_name(credit):
+    """Return who a photo credit names, without a "Foto:" label: "Foto: Antara" → "Antara"."""
+    return CREDIT_LABEL_RE.sub("", credit or "").strip()
+
+
+def photo_path(article, number):
+    """Return the address of a gallery's photo number (from 1): what reverse("articles:photo") gives."""
+    return f"{article.get_absolute_url()}foto/{number}/"

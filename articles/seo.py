@@ -6,8 +6,10 @@ editor wrote can close the script element.
 """
 
 import json
+import re
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
 from django.urls import reverse, translate_url
@@ -17,6 +19,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from .html import plain_text
+from .images import CROP_RATIOS, crop_renditions, widest
+from .selectors import credit_name, gallery_photos
 
 # Google asks for a raster logo of at least 112 px; static/img/logo.png is 512 x 512.
 LOGO_PATH = "img/logo.png"
@@ -137,12 +141,117 @@ def news_article(request, article, crumbs):
         "isAccessibleForFree": True,
     }
     if article.lead_image:
-        data["image"] = [request.build_absolute_uri(article.lead_image.url)]
+        data["image"] = lead_image_urls(request, article)
     if article.is_advertorial:
         data["genre"] = "Advertorial"
+    graph = [data, breadcrumb_list(request, crumbs, article.headline)]
+    if article.kind == article.Kind.GALLERY:
+        gallery = image_gallery(request, article)
+        data["hasPart"] = {"@id": gallery["@id"]}
+        graph.insert(1, gallery)
+    return {"@context": "https://schema.org", "@graph": graph}
+
+
+def lead_image_urls(request, article):
+    """Return the lead image's 16:9, 4:3 and 1:1 crops at their widest, as absolute URLs.
+
+    What Google's Article structured data asks for (several high-resolution
+    images in those shapes); the original file until its renditions are made.
+    """
+    renditions = article.lead_image_renditions or {}
+    if renditions.get("source") != article.lead_image.name or not renditions.get("crops"):
+        return [request.build_absolute_uri(article.lead_image.url)]
+    urls = []
+    for ratio in CROP_RATIOS:
+        largest = widest(crop_renditions(renditions, ratio).get("fallback") or [])
+        if largest:
+            urls.append(request.build_absolute_uri(default_storage.url(largest[2])))
+    return list(dict.fromkeys(urls)) or [request.build_absolute_uri(article.lead_image.url)]
+
+
+def image_file(image, ratio=None):
+    """Return (url, width, height) of a library image's widest rendition, cut to ratio or in its own shape.
+
+    The original file (and its recorded size) until the renditions are made.
+    """
+    renditions = image.renditions or {}
+    chosen = crop_renditions(renditions, ratio) if ratio else renditions
+    largest = widest(chosen.get("fallback") or [])
+    if largest:
+        return default_storage.url(largest[2]), largest[0], largest[1]
+    return image.image.url, image.width or None, image.height or None
+
+
+# Credits naming an agency or a newsroom rather than a photographer.
+ORGANIZATION_CREDIT_RE = re.compile(
+    r"\b(antara|reuters|ap|afp|epa|getty|dok(umentasi)?|istimewa|humas|ist|kompas|tempo|detik|via)\b|/",
+    re.IGNORECASE,
+)
+
+
+def creator(credit):
+    """Return the schema.org creator of a photo credit ("Foto: Antara" → an Organization), or None."""
+    name = credit_name(credit)
+    if not name:
+        return None
+    is_organization = ORGANIZATION_CREDIT_RE.search(name) or name == settings.SITE_NAME
+    return {"@type": "Organization" if is_organization else "Person", "name": name}
+
+
+def photo_object(request, photo, total):
+    """An ImageObject for a gallery photo (from selectors.gallery_photos), at its own address."""
+    image = photo.image
+    url, width, height = image_file(image)
+    page_url = request.build_absolute_uri(photo.path)
+    data = {
+        "@type": "ImageObject",
+        "@id": f"{page_url}#foto",
+        "url": page_url,
+        "contentUrl": request.build_absolute_uri(url),
+        "name": image.alt_text or image.caption or f"{photo.number} / {total}",
+        "caption": image.caption or image.alt_text,
+        "position": photo.number,
+    }
+    if width and height:
+        data.update(width=width, height=height)
+    credit = credit_name(image.credit)
+    if credit:
+        data.update(creditText=credit, creator=creator(credit), copyrightNotice=credit)
+    return data
+
+
+def image_gallery(request, article):
+    """ImageGallery of a gallery's photos, in order, each an ImageObject with its own address."""
+    page_url = request.build_absolute_uri(article.get_absolute_url())
+    photos = gallery_photos(article)
+    return {
+        "@type": "ImageGallery",
+        "@id": f"{page_url}#galeri",
+        "url": page_url,
+        "name": article.headline,
+        "isPartOf": {"@id": f"{page_url}#article"},
+        "numberOfItems": len(photos),
+        "associatedMedia": [photo_object(request, photo, len(photos)) for photo in photos],
+    }
+
+
+class ArticleCrumb:
+    """An article as a breadcrumb (name and address), on the pages below it."""
+
+    def __init__(self, article):
+        self.name = article.headline
+        self.get_absolute_url = article.get_absolute_url
+
+
+def photo_graph(request, article, photo, photos, crumbs):
+    """JSON-LD of one photo's own page: the photo, part of its gallery, and the breadcrumbs to it."""
+    gallery_url = request.build_absolute_uri(article.get_absolute_url())
+    data = photo_object(request, photo, len(photos))
+    data["mainEntityOfPage"] = {"@type": "WebPage", "@id": data["url"]}
+    data["isPartOf"] = {"@type": "ImageGallery", "@id": f"{gallery_url}#galeri", "url": gallery_url}
     return {
         "@context": "https://schema.org",
-        "@graph": [data, breadcrumb_list(request, crumbs, article.headline)],
+        "@graph": [data, breadcrumb_list(request, [*crumbs, ArticleCrumb(article)], data["name"])],
     }
 
 

@@ -2,18 +2,21 @@
 
 Every list is built from Article.objects.published() per request. Django
 splits a section into pages of `limit` URLs (?p=2) and the index lists them.
+Article entries name their pictures (Google's image sitemap extension,
+templates/sitemaps/sitemap.xml): the lead image and every gallery photo.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.core.files.storage import default_storage
 from django.db.models import Exists, Max, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
-from .models import Article, Author, Credit, Page, Section, TaggedArticle, published_q
+from .models import Article, Author, Credit, GalleryPhoto, Page, Section, TaggedArticle, published_q
 from .pagination import ArchivePaginator
 from .sections import load_section_tree
 
@@ -23,6 +26,8 @@ URLS_PER_SITEMAP = 2_000
 # Google News reads articles published in the last two days, at most 1,000 per sitemap.
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_URLS_PER_SITEMAP = 1_000
+# Google's image sitemaps take at most 1,000 images per page.
+IMAGES_PER_URL = 1_000
 
 
 class ArticleSitemap(Sitemap):
@@ -39,9 +44,39 @@ class ArticleSitemap(Sitemap):
         return (
             Article.objects.published()
             .select_related("section")
-            .only("slug", "published_at", "modified_at", "updated_at", "created_at", "section__slug")
+            .only(
+                "slug",
+                "published_at",
+                "modified_at",
+                "updated_at",
+                "created_at",
+                "kind",
+                "lead_image",
+                "section__slug",
+            )
             .order_by("-published_at", "-pk")
         )
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        origin = f"{self.get_protocol(protocol)}://{self.get_domain(site)}"
+        # The photos of all the galleries on this page in one query (none without a gallery).
+        gallery_ids = [url["item"].pk for url in urls if url["item"].kind == Article.Kind.GALLERY]
+        photos = {}
+        if gallery_ids:
+            rows = (
+                GalleryPhoto.objects.filter(article_id__in=gallery_ids)
+                .order_by("article_id", "position", "pk")
+                .values_list("article_id", "image__image")
+            )
+            for article_id, name in rows:
+                photos.setdefault(article_id, []).append(name)
+        for url in urls:
+            article = url["item"]
+            # A gallery's cover is its lead image too: named once.
+            names = dict.fromkeys([article.lead_image.name, *photos.get(article.pk, ())])
+            url["images"] = [origin + default_storage.url(name) for name in names if name][:IMAGES_PER_URL]
+        return urls
 
     def lastmod(self, article):
         # A scheduled article may have been saved before its publish time.

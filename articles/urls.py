@@ -27,6 +27,12 @@ urlpatterns = [
         views.ArticleDetailView.as_view(),
         name="detail",
     ),
+    # One photo of a gallery, with an address of its own to share and index.
+    path(
+        "<slug:section>/<yyyy:year>/<mm:month>/<mm:day>/<slug:slug>/foto/<int:number>/",
+        views.ArticlePhotoView.as_view(),
+        name="photo",
+    ),
     path("<slug:slug>/", views.SectionDetailView.as_view(), name="section"),
     path("<slug:slug>/feed/", feeds.SectionFeed(), name="section-feed"),
     path("<slug:slug>/feed/atom/", feeds.SectionAtomFeed(), name="section-atom-feed"),

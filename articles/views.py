@@ -18,14 +18,15 @@ from taggit.models import Tag
 from pagecache import cached_fragment, query_parameters, tag_page
 from pagecache.stored import keep_stored
 
-from . import cachetags
+from . import cachetags, seo
+from .embeds import allow_embed_frames, article_embed_providers
 from .forms import ArticleIndexForm, SearchForm
 from .models import Article, ArticleOldSlug, Author, Page, published_q
 from .pagination import ArchivePaginator
 from .previews import article_for_preview_token
 from .search import highlight_results, search_articles, uses_postgres_search
 from .sections import section_tree
-from .selectors import newest_pks
+from .selectors import gallery_photos, newest_pks, photo_path, with_gallery_photos
 from .services import article_count_first_read, reader_over_rate_limit
 
 LATEST_COUNT = 10
@@ -166,7 +167,9 @@ class ArticleDetailView(DetailView):
 
     def get_object(self, queryset=None):
         if queryset is not None or self.request.user.has_perm("articles.change_article"):
-            return super().get_object(queryset)
+            article = super().get_object(queryset)
+            with_gallery_photos([article])
+            return article
         # Readers all see the same published article: loaded (with bylines, tags and
         # corrections) once per content generation, like the fragments around it.
         article = cached_fragment(
@@ -181,7 +184,10 @@ class ArticleDetailView(DetailView):
         return article
 
     def find_published(self):
-        return self.get_queryset().filter(slug=self.kwargs["slug"]).first()
+        article = self.get_queryset().filter(slug=self.kwargs["slug"]).first()
+        # A gallery's photos are kept with it: one more query, only for galleries.
+        with_gallery_photos([article])
+        return article
 
     def get(self, request, *args, **kwargs):
         try:
@@ -199,7 +205,7 @@ class ArticleDetailView(DetailView):
                 status=410,
             )
             return response
-        canonical = self.object.get_absolute_url()
+        canonical = self.address(self.object)
         if request.path != canonical:
             # Section or date in the address is stale: send readers to the one true URL.
             return redirect(canonical, permanent=True)
@@ -221,7 +227,11 @@ class ArticleDetailView(DetailView):
         if article is None:
             raise Http404("No such article.")
         tag_page(self.request, cachetags.article_tag(article.pk))
-        return redirect(article.get_absolute_url(), permanent=True)
+        return redirect(self.address(article), permanent=True)
+
+    def address(self, article):
+        """Return the one address this view shows article at."""
+        return article.get_absolute_url()
 
     def get_context_data(self, **kwargs):
         article = self.object
@@ -232,8 +242,50 @@ class ArticleDetailView(DetailView):
         return super().get_context_data(
             is_preview=not article.is_published(),
             breadcrumbs=crumbs,
+            gallery_photos=gallery_photos(article),
+            embed_providers=article_embed_providers(article),
             **kwargs,
         )
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        # Click-to-load embeds: the CSP lets in these providers' frames, on this page only.
+        return allow_embed_frames(self.request, response, context.get("embed_providers"))
+
+
+class ArticlePhotoView(ArticleDetailView):
+    """One photo of a published gallery at its own address (…/foto/3/): the gallery page, from that photo.
+
+    Readable exactly when the gallery is: the article is found by ArticleDetailView.
+    """
+
+    template_name = "articles/article_detail.html"
+
+    def get_object(self, queryset=None):
+        article = super().get_object(queryset)
+        if article.kind != Article.Kind.GALLERY or not 1 <= self.kwargs["number"] <= len(
+            article.photos.all()
+        ):
+            raise Http404("No such photo.")
+        return article
+
+    def address(self, article):
+        return photo_path(article, self.kwargs["number"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        photos = context["gallery_photos"]
+        photo = photos[self.kwargs["number"] - 1]
+        # Shared, the photo shows itself: its 16:9 crop (the original's shape until crops are made).
+        image_url, _width, _height = seo.image_file(photo.image, ratio="16:9")
+        context.update(
+            current_photo=photo,
+            photo_image_url=self.request.build_absolute_uri(image_url),
+            photo_jsonld=seo.jsonld_script(
+                seo.photo_graph(self.request, self.object, photo, photos, context["breadcrumbs"])
+            ),
+        )
+        return context
 
 
 class ArticlePreviewView(ArticleDetailView):
@@ -249,7 +301,7 @@ class ArticlePreviewView(ArticleDetailView):
         if article.is_published():
             # Nothing left to preview: the article is public now.
             return redirect(article.get_absolute_url())
-        self.object = article
+        self.object = with_gallery_photos([article])[0]
         response = self.render_to_response(self.get_context_data(object=article, is_shared_preview=True))
         add_never_cache_headers(response)
         response["X-Robots-Tag"] = "noindex, nofollow"

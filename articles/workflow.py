@@ -22,6 +22,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .models import Article
+from .prepublish import prepublish_errors
 
 PUBLISH_PERMISSION = "articles.publish_article"
 S = Article.Status
@@ -115,6 +116,8 @@ class Transition:
     denied: Promise = _("Only editors may publish, schedule, unpublish or withdraw articles.")
     # The admin log's short label; the comment when that is plain text.
     log_label: Promise | None = None
+    # Steps that put the article before readers: it must be ready (prepublish.prepublish_errors).
+    needs_ready: bool = False
 
     def __str__(self):
         return self.name
@@ -138,6 +141,16 @@ class Transition:
         problem = self.problem(article)
         if problem:
             raise WorkflowError(problem)
+
+    def check_ready(self, article):
+        """Raise WorkflowError if article, as it will be saved, is not ready for this step.
+
+        Apart from check(): the button stays offered, and pressing it says what is missing.
+        """
+        if self.needs_ready:
+            errors = prepublish_errors(article)
+            if errors:
+                raise WorkflowError(" ".join(errors))
 
     def is_available(self, article, user):
         return self.permits(user, article) and not self.problem(article)
@@ -183,6 +196,7 @@ TRANSITIONS = {
             target=S.PUBLISHED,
             guard=_not_live,
             apply=_publish,
+            needs_ready=True,
             refused=_("The article is already published."),
             message=_("“%(headline)s” is published."),
             comment=_("Published."),
@@ -195,6 +209,7 @@ TRANSITIONS = {
             target=S.PUBLISHED,
             guard=_not_live_to_schedule,
             apply=_schedule,
+            needs_ready=True,
             refused=_("The article is already live; unpublish it first to schedule it again."),
             message=_("“%(headline)s” is scheduled for %(time)s."),
             comment=_schedule_comment,

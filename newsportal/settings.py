@@ -426,6 +426,11 @@ ARTICLES_RENDITION_WIDTHS = (480, 800, 1200)
 # A shared preview link (/pratinjau/<token>/) works this long, unless revoked.
 ARTICLES_PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_HOURS", "48")) * 3600
 
+# --- Embeds (articles/embeds.py): oEmbed metadata is fetched when an article is saved, never
+# per reader. Provider key -> oEmbed endpoint, replacing the provider's own (a proxy, the tests);
+# a host named here may be a private address.
+ARTICLES_OEMBED_ENDPOINTS = {}
+
 # --- Body editor (django-prose-editor): the heading-id extension keeps anchors
 # stable while editors reword subheadings; the server still sanitizes every body.
 DJANGO_PROSE_EDITOR_EXTENSIONS = [

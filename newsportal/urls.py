@@ -35,7 +35,8 @@ urlpatterns = [
     path(
         "sitemap-<section>.xml",
         query_parameters("p")(sitemap_views.sitemap),
-        {"sitemaps": SITEMAPS},
+        # Django's template, plus the image: extension for the articles' pictures.
+        {"sitemaps": SITEMAPS, "template_name": "sitemaps/sitemap.xml"},
         name="sitemap-section",
     ),
     # Counts reads for Terpopuler; outside the language prefix, one address for all pages.

@@ -203,3 +203,79 @@ def ensure_newsroom_groups():
     writer.permissions.set(permissions(roles.WRITER_PERMISSIONS + editorial.WRITER_PERMISSIONS))
     editor, _ = Group.objects.get_or_create(name=roles.EDITOR)
     editor.permissions.set(permissions(editor_pairs))
+
+
+def make_library_image(*, width=64, height=48, renditions=False, color=(30, 90, 160), **fields):
+    """Return a library image (InlineImage) stored through its service; renditions=True makes them now.
+
+    Renditions otherwise follow on commit, which a test's transaction never reaches.
+    """
+    from django.core.files.base import ContentFile
+
+    from articles.models import InlineImage
+    from articles.services import inline_image_save
+    from articles.tasks import library_image_renditions
+
+    n = next(_sequence)
+    upload = ContentFile(make_png(width, height, color=color, image_format="JPEG"), name=f"foto-{n}.jpg")
+    fields = {"alt_text": f"Deskripsi foto {n}", "caption": f"Keterangan foto {n}.", **fields}
+    image = inline_image_save(image=InlineImage(image=upload, **fields))
+    if renditions:
+        library_image_renditions.call(image.pk)
+        image.refresh_from_db()
+    return image
+
+
+def make_gallery(n_photos=3, *, image_size=(64, 48), renditions=False, credit="Foto: Antara", **overrides):
+    """Return a photo gallery of n_photos photos, published (one hour old) unless overrides say otherwise.
+
+    Like the newsroom: saved as a draft, given its photos (the first is the
+    cover, copied into the lead image fields), then published or scheduled;
+    a draft or review status stays as it is.
+    """
+    from articles import services
+    from articles.models import GalleryPhoto
+
+    status = overrides.pop("status", Article.Status.PUBLISHED)
+    published_at = overrides.pop("published_at", timezone.now() - timedelta(hours=1))
+    article = make_article(
+        kind=Article.Kind.GALLERY, status=Article.Status.DRAFT, published_at=None, **overrides
+    )
+    images = [
+        make_library_image(
+            width=image_size[0],
+            height=image_size[1],
+            renditions=renditions,
+            color=(40 + number * 5 % 200, 90, 160),
+            caption=f"Keterangan foto {number}.",
+            credit=credit,
+        )
+        for number in range(1, n_photos + 1)
+    ]
+    for number, image in enumerate(images, start=1):
+        GalleryPhoto.objects.create(article=article, image=image, position=number, is_cover=number == 1)
+    if images:
+        cover = images[0]
+        Article.objects.filter(pk=article.pk).update(
+            lead_image=cover.image.name,
+            lead_image_alt=cover.alt_text,
+            lead_image_caption=cover.caption,
+            lead_image_credit=cover.credit,
+            lead_image_renditions=cover.renditions,
+        )
+    article.refresh_from_db()
+    if status in (Article.Status.DRAFT, Article.Status.REVIEW):
+        if status == Article.Status.REVIEW:
+            Article.objects.filter(pk=article.pk).update(status=status)
+            article.refresh_from_db()
+        return article
+    if published_at > timezone.now():
+        article = services.article_schedule(article=article, by=None, at=published_at)
+    else:
+        Article.objects.filter(pk=article.pk).update(published_at=published_at)
+        article.refresh_from_db()
+        article = services.article_publish(article=article, by=None)
+    if status == Article.Status.UNPUBLISHED:
+        article = services.article_unpublish(article=article, by=None)
+    article.refresh_from_db()
+    return article

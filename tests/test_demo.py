@@ -171,7 +171,13 @@ def test_every_demo_article_has_an_illustration_with_alt_text_on_disk(demo):
         assert article.lead_image.storage.exists(article.lead_image.name), article.slug
         assert article.lead_image_alt.startswith(f"Ilustrasi rubrik {article.section.name}")
         assert article.lead_image_credit == "Ilustrasi: Newsportal (demo)"
-        assert article.lead_image.width == 1200 and article.lead_image.height == 675
+        assert article.lead_image.width == 2400 and article.lead_image.height == 1350
+        # Cut around the motif, every crop at the 1200 px Google Discover asks for.
+        crops = article.lead_image_renditions["crops"]
+        assert {label: crop["fallback"][-1][0] for label, crop in crops.items()} == dict.fromkeys(
+            ("16:9", "4:3", "1:1"), 1200
+        ), article.slug
+        assert (article.lead_image_focal_x, article.lead_image_focal_y) != (0.5, 0.5)
 
 
 def test_reloading_redraws_a_missing_illustration_only(demo):

@@ -6,5 +6,6 @@ library; filters and inlines: parts of the article admin.
 """
 
 from . import article, content, images
+from . import embeds as embeds
 
 __all__ = ["article", "content", "images"]

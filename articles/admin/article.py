@@ -17,6 +17,7 @@ from ..search import clean_query, postgres_query, uses_postgres_search
 from .content import PublicContentAdmin
 from .filters import AuthorFilter, PublicationStateFilter, TagFilter
 from .forms import ArticleAdminForm, workflow_action
+from .galleries import ArticleGalleryMixin
 from .history import ArticleHistoryMixin
 from .importing import ArticleImportMixin
 from .inlines import CorrectionInline, CreditInline
@@ -29,7 +30,9 @@ PUBLICATION_FIELDS = [
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleImportMixin, ArticleHistoryMixin, ArticleWorkflowMixin, PublicContentAdmin):
+class ArticleAdmin(
+    ArticleGalleryMixin, ArticleImportMixin, ArticleHistoryMixin, ArticleWorkflowMixin, PublicContentAdmin
+):
     form = ArticleAdminForm
     list_display = [
         "headline",
@@ -83,6 +86,7 @@ class ArticleAdmin(ArticleImportMixin, ArticleHistoryMixin, ArticleWorkflowMixin
             {
                 "fields": [
                     "base_version",
+                    "kind",
                     "kicker",
                     "headline",
                     "slug",
@@ -103,6 +107,7 @@ class ArticleAdmin(ArticleImportMixin, ArticleHistoryMixin, ArticleWorkflowMixin
                     "lead_image_alt",
                     "lead_image_caption",
                     "lead_image_credit",
+                    ("lead_image_focal_x", "lead_image_focal_y"),
                 ]
             },
         ),
@@ -131,7 +136,7 @@ class ArticleAdmin(ArticleImportMixin, ArticleHistoryMixin, ArticleWorkflowMixin
 
     class Media:
         css = {"all": ["articles/admin/admin.css"]}
-        js = ["articles/admin/article-form.js"]
+        js = ["articles/admin/article-form.js", "articles/admin/focal-point.js"]
 
     # --- Who may do what (enforced on the server; buttons only follow) -------------------
 

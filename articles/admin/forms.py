@@ -21,6 +21,7 @@ from taggit.utils import parse_tags
 from .. import workflow
 from ..images import check_image_upload, image_limits, image_name_for_format
 from ..models import Article, InlineImage, Section
+from .widgets import focal_point_fields
 
 # What the body editor offers; the server's allowlist (html.py) stays the security boundary.
 BODY_EDITOR_EXTENSIONS = {
@@ -63,6 +64,10 @@ class ImageUploadField(forms.ImageField):
         checked = super().to_python(data)
         checked.name = image_name_for_format(checked.name, image_format)
         return checked
+
+
+# Fields added to the article form later than the rest.
+KEPT_WHEN_ABSENT = ("kind", "lead_image_focal_x", "lead_image_focal_y")
 
 
 def lead_image_help_text():
@@ -131,6 +136,31 @@ class ArticleAdminForm(forms.ModelForm):
                 self.fields[name].widget.attrs["class"] = "vLargeTextField"
         if "base_version" in self.fields:
             self.fields["base_version"].initial = self.instance.version if self.instance.pk else None
+        # Absent from a POST (a script, an older form): the stored value stands (clean_<field>).
+        for name in KEPT_WHEN_ABSENT:
+            if name in self.fields:
+                self.fields[name].required = False
+        lead_image = self.instance.lead_image
+        focal_point_fields(
+            self, "lead_image_focal_x", "lead_image_focal_y", lead_image.url if lead_image else ""
+        )
+        if self.instance.kind == Article.Kind.GALLERY and "lead_image" in self.fields:
+            self.fields["lead_image"].help_text = _(
+                "Untuk galeri foto, gambar utama mengikuti foto sampul yang dipilih di pengelola galeri."
+            )
+
+    def _kept_when_absent(self, name):
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value in (None, "") else value
+
+    def clean_kind(self):
+        return self._kept_when_absent("kind")
+
+    def clean_lead_image_focal_x(self):
+        return self._kept_when_absent("lead_image_focal_x")
+
+    def clean_lead_image_focal_y(self):
+        return self._kept_when_absent("lead_image_focal_y")
 
     def clean(self):
         cleaned = super().clean()
@@ -196,6 +226,9 @@ class ArticleAdminForm(forms.ModelForm):
                 at=cleaned.get("published_at", self.instance.published_at),
                 reason=cleaned.get("withdrawn_reason", self.instance.withdrawn_reason),
             )
+            # Ready as it will be saved: a story type chosen in this form counts.
+            trial.kind = cleaned.get("kind", trial.kind)
+            transition.check_ready(trial)
         except workflow.WorkflowError as error:
             self.add_error(error.field if error.field in self.fields else None, str(error))
 
@@ -206,6 +239,18 @@ class InlineImageForm(forms.ModelForm):
     class Meta:
         model = InlineImage
         fields = ["image", "alt_text", "caption", "credit"]
+
+
+class InlineImageChangeForm(InlineImageForm):
+    """A stored library image: its description and its focal point, picked on the image."""
+
+    class Meta(InlineImageForm.Meta):
+        fields = [*InlineImageForm.Meta.fields, "focal_x", "focal_y"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        image = self.instance.image
+        focal_point_fields(self, "focal_x", "focal_y", image.url if image else "")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -260,3 +305,48 @@ class ArticleImportForm(forms.Form):
                 _("At most %(max)d files at once."), params={"max": self.MAX_FILES}, code="too_many"
             )
         return files
+
+
+class GalleryPhotoForm(forms.Form):
+    """One row of the gallery manager: the photo's library image described, its place, remove or not.
+
+    The prefix is "photo-<id>", so rows added by an upload (without a reload)
+    and rows removed meanwhile need no formset bookkeeping.
+    """
+
+    alt_text = forms.CharField(
+        label=_("teks alternatif"),
+        max_length=InlineImage._meta.get_field("alt_text").max_length,
+        required=False,
+        help_text=_("Wajib sebelum galeri diterbitkan: apa yang tampak di foto."),
+    )
+    caption = forms.CharField(
+        label=_("keterangan"), max_length=InlineImage._meta.get_field("caption").max_length, required=False
+    )
+    credit = forms.CharField(
+        label=_("kredit"), max_length=InlineImage._meta.get_field("credit").max_length, required=False
+    )
+    focal_x = forms.FloatField(min_value=0, max_value=1, initial=0.5)
+    focal_y = forms.FloatField(min_value=0, max_value=1, initial=0.5)
+    position = forms.IntegerField(label=_("urutan"), min_value=1)
+    remove = forms.BooleanField(label=_("hapus dari galeri"), required=False)
+
+    def __init__(self, *args, photo, thumbnail_url="", **kwargs):
+        image = photo.image
+        kwargs.setdefault(
+            "initial",
+            {
+                "alt_text": image.alt_text,
+                "caption": image.caption,
+                "credit": image.credit,
+                "focal_x": image.focal_x,
+                "focal_y": image.focal_y,
+                "position": photo.position + 1,
+            },
+        )
+        super().__init__(*args, prefix=f"photo-{photo.pk}", **kwargs)
+        self.photo = photo
+        focal_point_fields(self, "focal_x", "focal_y", thumbnail_url or image.image.url)
+        self.fields["position"].widget.attrs.update(min=1, **{"class": "gallery-row__position-input"})
+        for name in ("alt_text", "caption", "credit"):
+            self.fields[name].widget.attrs["class"] = "vTextField"

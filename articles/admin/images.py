@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import services
 from ..models import InlineImage
-from .forms import InlineImageForm
+from .forms import InlineImageChangeForm, InlineImageForm
 
 
 @admin.register(InlineImage)
@@ -26,6 +26,11 @@ class InlineImageAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["articles/admin/admin.css"]}
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # A stored image gets its focal point, picked on the image itself.
+        kwargs["form"] = InlineImageChangeForm if obj is not None else InlineImageForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
     @admin.display(description=_("image"))
     def thumbnail(self, image):
         if not image.image:
@@ -37,6 +42,8 @@ class InlineImageAdmin(admin.ModelAdmin):
         return f"{image.width} × {image.height}" if image.width else "—"
 
     def save_model(self, request, obj, form, change):
+        # A new focal point: new crops after commit (tasks.library_image_renditions), also for the
+        # galleries whose cover it is.
         services.inline_image_save(image=obj, by=request.user)
 
     def get_urls(self):

@@ -1,7 +1,7 @@
 """Actions with side effects. Admin, commands and the importers call these, never the models directly.
 
 editorial: the one write path for articles and its workflow steps; imports:
-plain-text imports; images: the image library; reads: "Terpopuler" counts.
+plain-text imports; images: the image library; galleries: photo galleries; reads: "Terpopuler" counts.
 """
 
 from .editorial import (
@@ -21,6 +21,15 @@ from .editorial import (
     article_unpublish,
     article_withdraw,
 )
+from .galleries import (
+    PhotoEdit,
+    gallery_cover_apply,
+    gallery_photo_add,
+    gallery_photo_remove,
+    gallery_photo_update,
+    gallery_photos_order,
+    gallery_save,
+)
 from .images import inline_image_save
 from .imports import (
     ImportPreview,
@@ -37,6 +46,7 @@ __all__ = [
     "ArticleConflict",
     "ImportPreview",
     "ImportResult",
+    "PhotoEdit",
     "WorkflowError",
     "article_count_first_read",
     "article_count_read",
@@ -55,6 +65,12 @@ __all__ = [
     "article_unpublish",
     "article_withdraw",
     "author_get_or_create",
+    "gallery_cover_apply",
+    "gallery_photo_add",
+    "gallery_photo_remove",
+    "gallery_photo_update",
+    "gallery_photos_order",
+    "gallery_save",
     "import_article_data",
     "import_article_files",
     "import_article_preview",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from reversion.models import Version
 
 from .. import cachetags, workflow
+from ..embeds import embeds_prepare
 from ..html import carry_heading_ids, normalize_headings
 from ..models import Article, ArticleOldSlug, new_preview_nonce
 from ..tasks import enqueue_on_commit, lead_image_renditions, renditions_current
@@ -61,6 +62,8 @@ def _require_publisher(by):
 
 def _article_write(*, article, by, expected_version, comment, mark_as_update=False):
     """Save article as one new version; the heart of every service below."""
+    # Before the transaction: no row is locked while a provider is asked for an embed's title.
+    embeds_prepare(article.body, article=article)
     with transaction.atomic(), reversion.create_revision():
         previous = None
         changing = cachetags.article_changing(article.pk)
@@ -145,6 +148,7 @@ def article_transition(
     transition = workflow.transition_for(name)
     transition.check(article, by)
     transition.apply(article, at=at, reason=reason)
+    transition.check_ready(article)
     article.status = transition.target
     return _article_write(
         article=article,

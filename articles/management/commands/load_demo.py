@@ -26,10 +26,12 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from articles.embeds import articles_render_again, embed_ref
 from articles.html import sanitize_body
 from articles.images import renditions_create
-from articles.models import Article, ArticleReadCount, Author, Correction, Page, Section, headline_slug
+from articles.models import Article, ArticleReadCount, Author, Correction, Embed, Page, Section, headline_slug
 from articles.services import article_import_slug
+from articles.tasks import lead_image_renditions
 from pagecache import invalidate_public_pages
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -40,6 +42,9 @@ DEMO_USERS = [("editor", "Editor"), ("penulis", "Penulis")]
 ARTICLE_DEMO_FIELDS = ("kicker", "dek", "is_featured", "is_breaking", "is_pinned")
 
 IMAGE_SIZE = (1200, 675)
+# Drawn at IMAGE_SIZE, stored this many times larger: wide enough that the 4:3 and 1:1 crops
+# reach the 1200 px Google Discover asks for.
+IMAGE_SCALE = 2
 IMAGE_CREDIT = "Ilustrasi: Newsportal (demo)"
 # Per top-level section: gradient from, gradient to, colour name for the alt text.
 PALETTES = {
@@ -92,6 +97,8 @@ class Command(BaseCommand):
         manifest = load_manifest()
 
         try:
+            # Before the articles: their bodies are rendered with the embeds' titles and thumbnails.
+            self.load_embeds(manifest.get("embeds", []))
             with transaction.atomic():
                 sections = self.load_sections(manifest["sections"])
                 users = self.load_users()
@@ -274,22 +281,61 @@ class Command(BaseCommand):
             if created:
                 # Short enough that upload_to's folders plus the name fit the field's 100 characters.
                 name = f"demo-{article.slug[:60].rstrip('-')}.jpg"
-                image.save(name, ContentFile(draw_illustration(article.section, article.slug)), save=False)
+                picture, (focal_x, focal_y) = draw_illustration(article.section, article.slug)
+                image.save(name, ContentFile(picture), save=False)
                 Article.objects.filter(pk=article.pk).update(
                     lead_image=image.name,
+                    lead_image_focal_x=focal_x,
+                    lead_image_focal_y=focal_y,
                     lead_image_alt=illustration_alt(article.section),
                     lead_image_caption=(
                         f"Ilustrasi rubrik {article.section.name}; bukan foto peristiwa dalam berita ini."
                     ),
                     lead_image_credit=IMAGE_CREDIT,
                 )
-            if article.lead_image and not article.lead_image_renditions:
-                # Responsive sizes, made once; later runs find them on the row.
-                article.refresh_from_db(fields=["lead_image", "lead_image_renditions"])
-                renditions = renditions_create(article.lead_image.name)
-                Article.objects.filter(pk=article.pk).update(lead_image_renditions=renditions)
-                article.lead_image_renditions = renditions
+            article.refresh_from_db(fields=["lead_image", "lead_image_renditions"])
+            if article.lead_image:
+                # Responsive sizes and crops around the focal point, made once; later runs find them.
+                lead_image_renditions.call(article.pk)
             self.count("images", created)
+
+    # --- Embeds ---------------------------------------------------------------------------
+
+    def load_embeds(self, entries):
+        """Keep each demo embed with its title and a drawn thumbnail, as if fetched: no network needed."""
+        for entry in entries:
+            ref = embed_ref(entry["url"])
+            if ref is None:
+                raise CommandError(
+                    f"demo.toml: embed {entry['url']!r} is not an address of a supported provider."
+                )
+            before = Embed.objects.filter(url=ref.url).values("title", "author_name").first()
+            embed, created = sync(
+                Embed,
+                {"url": ref.url},
+                {
+                    "provider": ref.provider.key,
+                    "title": entry["title"],
+                    "author_name": entry.get("author_name", ""),
+                    "width": 1280,
+                    "height": 720,
+                    "fetch_error": "",
+                },
+            )
+            changed = before != {"title": embed.title, "author_name": embed.author_name}
+            if not (embed.thumbnail and embed.thumbnail.storage.exists(embed.thumbnail.name)):
+                picture = ContentFile(draw_embed_thumbnail())
+                embed.thumbnail.save(f"demo-{ref.provider.key}.jpg", picture, save=False)
+                embed.thumbnail_renditions = renditions_create(embed.thumbnail.name)
+                changed = True
+            if embed.fetched_at is None:
+                embed.fetched_at = timezone.now()
+                changed = True
+            if changed:
+                embed.save()
+                # An article already holding the address shows the new title and picture.
+                articles_render_again(Article.objects.filter(body__contains=ref.url))
+            self.count("embeds", created)
 
     # --- Reads ----------------------------------------------------------------------------
 
@@ -373,7 +419,7 @@ def illustration_alt(section):
 
 
 def draw_illustration(section, seed):
-    """Return JPEG bytes illustrating section; seed varies the motif's placement."""
+    """Return (JPEG bytes illustrating section, the motif's centre as focal point); seed varies the motif."""
     width, height = IMAGE_SIZE
     root = section.parent or section
     start, end, _colour = PALETTES.get(root.slug, DEFAULT_PALETTE)
@@ -404,6 +450,27 @@ def draw_illustration(section, seed):
         draw.text((64, height - 196), section.parent.name.upper(), font=small, fill=(255, 255, 255))
     draw.text((60, height - 150), section.name, font=large, fill=(255, 255, 255))
 
+    canvas = canvas.resize((width * IMAGE_SCALE, height * IMAGE_SCALE), Image.Resampling.LANCZOS)
+    output = io.BytesIO()
+    canvas.save(output, format="JPEG", quality=85)
+    return output.getvalue(), (round(cx / width, 3), round(cy / height, 3))
+
+
+def draw_embed_thumbnail():
+    """Return JPEG bytes of a drawn video thumbnail; the placeholder adds the play mark and the title."""
+    width, height = 1280, 720
+    mask = Image.linear_gradient("L").rotate(45).resize((width, height), Image.Resampling.BILINEAR)
+    canvas = Image.composite(
+        Image.new("RGB", (width, height), "#2f7f8c"), Image.new("RGB", (width, height), "#0b1320"), mask
+    )
+    draw = ImageDraw.Draw(canvas)
+    # Film-strip perforations along the top and bottom edges.
+    for x in range(40, width, 80):
+        for y in (24, height - 56):
+            draw.rounded_rectangle((x, y, x + 40, y + 32), radius=6, fill=(255, 255, 255))
+    draw.text(
+        (64, 96), "VIDEO CONTOH · NEWSPORTAL", font=ImageFont.load_default(size=34), fill=(255, 255, 255)
+    )
     output = io.BytesIO()
     canvas.save(output, format="JPEG", quality=85)
     return output.getvalue()
