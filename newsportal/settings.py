@@ -524,6 +524,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # Django's tasks framework logs every task's start and end at INFO: one pair per upload.
+    "loggers": {"django.tasks": {"level": os.environ.get("TASKS_LOG_LEVEL", "WARNING")}},
 }
 
 # --- Media serving: on for the embedded set-up; set SERVE_MEDIA=0 when a web

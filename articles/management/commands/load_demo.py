@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -30,7 +31,7 @@ from articles.embeds import articles_render_again, embed_ref
 from articles.html import sanitize_body
 from articles.images import renditions_create
 from articles.models import Article, ArticleReadCount, Author, Correction, Embed, Page, Section, headline_slug
-from articles.services import article_import_slug
+from articles.services import PhotoEdit, article_import_slug, gallery_photo_add, gallery_save
 from articles.tasks import lead_image_renditions
 from pagecache import invalidate_public_pages
 
@@ -39,7 +40,7 @@ MANIFEST = DEMO_DIR / "demo.toml"
 DEMO_PASSWORD = "newsportal-demo"
 # (username, newsroom group); the groups come from migration 0002_newsroom_groups.
 DEMO_USERS = [("editor", "Editor"), ("penulis", "Penulis")]
-ARTICLE_DEMO_FIELDS = ("kicker", "dek", "is_featured", "is_breaking", "is_pinned")
+ARTICLE_DEMO_FIELDS = ("kind", "kicker", "dek", "is_featured", "is_breaking", "is_pinned")
 
 IMAGE_SIZE = (1200, 675)
 # Drawn at IMAGE_SIZE, stored this many times larger: wide enough that the 4:3 and 1:1 crops
@@ -108,6 +109,7 @@ class Command(BaseCommand):
                 self.load_pages(manifest.get("pages", []))
             # Files are written after the rows commit; each image is its own small update.
             self.load_images(articles.values())
+            self.load_gallery_photos(manifest.get("gallery_photos", []), articles)
             self.load_reads(articles.values())
         finally:
             # The flags, pages and images above are written with update() and sync(), past
@@ -336,6 +338,40 @@ class Command(BaseCommand):
                 # An article already holding the address shows the new title and picture.
                 articles_render_again(Article.objects.filter(body__contains=ref.url))
             self.count("embeds", created)
+
+    # --- Gallery photos -------------------------------------------------------------------
+
+    def load_gallery_photos(self, entries, articles):
+        """Give each demo gallery its drawn photos, once, through the editors' own services."""
+        by_gallery = {}
+        for entry in entries:
+            by_gallery.setdefault(entry["file"], []).append(entry)
+        for file, photos in by_gallery.items():
+            article = articles.get(file)
+            if article is None or article.kind != Article.Kind.GALLERY:
+                raise CommandError(f"demo.toml: gallery photos for {file!r}, which is not a demo gallery.")
+            if article.photos.exists():
+                self.count("gallery photos", False)
+                continue
+            added = []
+            for number, entry in enumerate(photos, 1):
+                upload = SimpleUploadedFile(
+                    f"demo-{article.slug[:40]}-{number}.jpg",
+                    draw_gallery_photo(entry["light"], entry["focal"], f"{article.slug}-{number}"),
+                    content_type="image/jpeg",
+                )
+                added.append(gallery_photo_add(article=article, upload=upload))
+            gallery_save(
+                article=article,
+                edits=[
+                    PhotoEdit(
+                        photo.pk, entry["alt"], entry["caption"], entry.get("credit", ""), *entry["focal"]
+                    )
+                    for photo, entry in zip(added, photos, strict=True)
+                ],
+                cover=added[0].pk,
+            )
+            self.count("gallery photos", True)
 
     # --- Reads ----------------------------------------------------------------------------
 
@@ -578,3 +614,62 @@ MOTIF_PAINTERS = {
     "track": paint_track,
     "petals": paint_petals,
 }
+
+
+GALLERY_PHOTO_SIZE = (1200, 800)
+# Sky from the top down, the sea, the sand, for each time of day a demo photo shows.
+LIGHTS = {
+    "morning": ("#8fc7f0", "#e8f3fb", "#2f7fb5", "#e9d6a8"),
+    "noon": ("#3f8fdc", "#bfe0fa", "#1f6fa8", "#f0dfb0"),
+    "afternoon": ("#5d9fd6", "#f4d9a6", "#2a6a96", "#e6c98f"),
+    "sunset": ("#3a3f7a", "#f29b5c", "#2a3158", "#b98a5e"),
+}
+KITE_COLOURS = ((230, 57, 70), (255, 183, 3), (42, 157, 143), (131, 56, 236), (251, 133, 0), (6, 214, 160))
+
+
+def draw_gallery_photo(light, focal, seed):
+    """Return JPEG bytes of a drawn beach festival scene, its main kite at focal ((x, y) from 0 to 1)."""
+    width, height = GALLERY_PHOTO_SIZE
+    top, horizon, sea, sand = (hex_rgb(colour) for colour in LIGHTS[light])
+    rng = random.Random(hashlib.sha256(seed.encode()).digest())
+    sky = Image.linear_gradient("L").resize((width, int(height * 0.62)))
+    canvas = Image.new("RGB", (width, height), sand)
+    canvas.paste(Image.composite(Image.new("RGB", sky.size, horizon), Image.new("RGB", sky.size, top), sky))
+    draw = ImageDraw.Draw(canvas)
+    draw.rectangle((0, int(height * 0.62), width, int(height * 0.74)), fill=sea)
+    for _ in range(rng.randint(6, 11)):  # kites far away
+        x, y = rng.uniform(0.05, 0.95) * width, rng.uniform(0.08, 0.5) * height
+        paint_kite(
+            draw,
+            x,
+            y,
+            rng.uniform(14, 34),
+            rng.choice(KITE_COLOURS),
+            (x + rng.uniform(-40, 40), height * 0.8),
+        )
+    x, y = focal[0] * width, focal[1] * height
+    paint_kite(draw, x, y, 120, rng.choice(KITE_COLOURS), (x - 160, height * 0.86))
+    for _ in range(rng.randint(10, 18)):  # people on the sand
+        px, py = rng.uniform(0.02, 0.98) * width, rng.uniform(0.78, 0.95) * height
+        draw.ellipse((px - 7, py - 34, px + 7, py - 20), fill=(40, 40, 48))
+        draw.rectangle((px - 8, py - 20, px + 8, py + 6), fill=rng.choice(KITE_COLOURS))
+    ImageDraw.Draw(canvas).text(
+        (32, height - 52),
+        "ILUSTRASI · NEWSPORTAL",
+        font=ImageFont.load_default(size=24),
+        fill=(255, 255, 255),
+    )
+    canvas = canvas.resize((width * IMAGE_SCALE, height * IMAGE_SCALE), Image.Resampling.LANCZOS)
+    output = io.BytesIO()
+    canvas.save(output, format="JPEG", quality=82)
+    return output.getvalue()
+
+
+def paint_kite(draw, x, y, size, colour, anchor):
+    """A diamond kite centred on (x, y), its string down to anchor."""
+    draw.line((x, y + size * 1.3, *anchor), fill=(250, 250, 250), width=max(1, int(size / 30)))
+    draw.polygon(
+        ((x, y - size), (x + size * 0.75, y), (x, y + size * 1.3), (x - size * 0.75, y)), fill=colour
+    )
+    draw.line((x, y - size, x, y + size * 1.3), fill=(255, 255, 255), width=max(1, int(size / 25)))
+    draw.line((x - size * 0.75, y, x + size * 0.75, y), fill=(255, 255, 255), width=max(1, int(size / 25)))
