@@ -439,7 +439,10 @@ def placeholder_html(ref, embed=None):
     """
     provider = ref.provider
     title = (embed.title if embed is not None else "").strip()
-    label, frame_title = embed_labels(provider, title)
+    # The button's name is its visible text after a hidden verb ("Putar video YouTube"): a name that
+    # holds what sighted readers see is what voice control users can say (WCAG 2.5.3).
+    action, _frame_title = embed_labels(provider, "")
+    _label, frame_title = embed_labels(provider, title)
     thumbnail = thumbnail_html(embed) or format_html(
         '<span class="embed__blank" aria-hidden="true">{}</span>', provider.name
     )
@@ -447,8 +450,9 @@ def placeholder_html(ref, embed=None):
         '<figure class="embed embed--{key} embed--{kind} embed--r{ratio}">'
         '<div class="embed__frame">'
         '<button type="button" class="embed__play" data-embed-src="{player}" data-embed-title="{frame_title}"'
-        ' aria-label="{label}">'
+        ">"
         "{thumbnail}"
+        '<span class="visually-hidden">{action}: </span>'
         '<span class="embed__text">{title}<span class="embed__provider">{provider}</span>'
         '<span class="embed__notice">{notice}</span></span>'
         '<span class="embed__icon" aria-hidden="true"></span>'
@@ -460,7 +464,7 @@ def placeholder_html(ref, embed=None):
         ratio=ratio_class(provider, embed),
         player=ref.player,
         frame_title=frame_title,
-        label=label,
+        action=action,
         thumbnail=thumbnail,
         title=format_html('<span class="embed__title">{}</span>', title) if title else "",
         provider=provider.name,

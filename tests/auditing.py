@@ -31,6 +31,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 WIDTHS = (360, 1280)
 LIGHTHOUSE_CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 SEED_SLUG = "qatar-percepat-perjanjian-pertahanan"
+GALLERY_SLUG = "foto-sehari-di-festival-layang-layang-sambiran"
+EMBED_SLUG = "ratusan-layang-layang-raksasa-warnai-langit-pantai-sambiran"
 
 
 def missing(*tools):
@@ -64,6 +66,12 @@ def audit_pages(base_url):
     if seed is None:
         raise RuntimeError("The seed article is not in /sitemap-articles.xml: load the demo first.")
     seed_path = re.sub(r"^https?://[^/]+", "", seed)
+    by_slug = {
+        slug: re.sub(r"^https?://[^/]+", "", loc)
+        for loc in re.findall(r"<loc>([^<]+)</loc>", articles_sitemap)
+        for slug in (GALLERY_SLUG, EMBED_SLUG)
+        if loc.rstrip("/").endswith("/" + slug)
+    }
     article_html = fetch(urljoin(base_url, seed_path)).decode()
     tag_path = re.search(r'href="(/tag/[^"/]+/)"', article_html).group(1)
     author_path = re.search(r'href="(/penulis/[^"/]+/)"', article_html).group(1)
@@ -75,6 +83,9 @@ def audit_pages(base_url):
         "author": author_path,
         "search": "/cari/?q=serangan",
         "index": "/indeks/",
+        # The demo's photo gallery and its article with a click-to-load video.
+        "gallery": by_slug[GALLERY_SLUG],
+        "embed": by_slug[EMBED_SLUG],
     }
 
 

@@ -181,7 +181,7 @@ def test_other_addresses_are_no_embed(address):
 def test_a_lone_address_becomes_a_placeholder_with_nothing_third_party_but_the_link(body):
     html = served_body(sanitize_body(body))
     assert html.startswith('<figure class="embed embed--youtube')
-    assert 'aria-label="Putar video YouTube"' in html
+    assert '<span class="visually-hidden">Putar video YouTube: </span>' in html
     assert "<iframe" not in html and "<script" not in html
     assert third_party_urls(html) == [
         ("data-embed-src", "https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ?autoplay=1"),
@@ -251,7 +251,10 @@ def test_saving_an_article_fetches_title_and_thumbnail_once_and_keeps_them_on_ou
     assert provider.requests.count("/thumb.png") == 1
 
     article.refresh_from_db()
-    assert "Putar video YouTube: Big Buck Bunny" in article.body_html
+    assert (
+        'Putar video YouTube: </span><span class="embed__text"><span class="embed__title">Big Buck Bunny'
+        in article.body_html
+    )
     page = client.get(article.get_absolute_url()).content.decode()
     assert "Big Buck Bunny" in page and "/media/renditions/" in page
     # The only third-party addresses: the player waiting for a click and the plain link to the original.
@@ -282,7 +285,10 @@ def test_a_save_inside_a_transaction_fetches_after_it_commits_and_renders_the_bo
         callback()
     assert Embed.objects.get(url=VIDEO).title == "Dari dalam transaksi"
     article.refresh_from_db()
-    assert "Putar video YouTube: Dari dalam transaksi" in article.body_html
+    assert (
+        'Putar video YouTube: </span><span class="embed__text"><span class="embed__title">Dari dalam transaksi'
+        in article.body_html
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -297,7 +303,10 @@ def test_x_posts_take_their_text_as_title_without_any_script(provider):
     assert Embed.objects.get(url=POST).title == "Jalan ditutup sementara."
     assert "omit_script=1" in provider.requests[0]
     article.refresh_from_db()
-    assert 'aria-label="Tampilkan unggahan X: Jalan ditutup sementara."' in article.body_html
+    assert (
+        "Tampilkan unggahan X: </span>" in article.body_html
+        and "Jalan ditutup sementara." in article.body_html
+    )
     assert "platform.twitter.com/embed/Tweet.html?id=1234567890" in article.body_html
 
 
@@ -315,10 +324,10 @@ def test_a_provider_that_never_answers_costs_the_timeout_and_the_article_saves(s
     finally:
         silent.close()
     embed = Embed.objects.get(url=VIDEO)
-    assert "did not answer in time" in embed.fetch_error and embed.title == "" and embed.fetched_at
+    assert "tidak menjawab tepat waktu" in embed.fetch_error and embed.title == "" and embed.fetched_at
     article.refresh_from_db()
     assert article.status == Article.Status.PUBLISHED
-    assert 'aria-label="Putar video YouTube"' in article.body_html  # the address alone
+    assert "Putar video YouTube: </span>" in article.body_html  # the address alone
 
 
 @pytest.mark.django_db(transaction=True)
@@ -346,7 +355,7 @@ def test_the_time_budget_of_a_save_stops_a_trickling_answer(settings):
         assert time.monotonic() - started < 2.5
     finally:
         server.close()
-    assert "Out of time" in Embed.objects.get(url=VIDEO).fetch_error
+    assert "Waktu untuk mengambil sematan sudah habis" in Embed.objects.get(url=VIDEO).fetch_error
 
 
 @pytest.mark.django_db(transaction=True)
@@ -357,7 +366,7 @@ def test_an_oversized_answer_is_refused(provider, with_length):
     provider.routes["/oembed"] = (200, headers, huge)
     make_article(body=VIDEO_BODY)
     embed = Embed.objects.get(url=VIDEO)
-    assert "larger than" in embed.fetch_error and embed.title == ""
+    assert "lebih besar dari" in embed.fetch_error and embed.title == ""
 
 
 @pytest.mark.django_db(transaction=True)
@@ -367,7 +376,7 @@ def test_a_broken_thumbnail_keeps_the_title_and_no_picture(provider):
     article = make_article(body=VIDEO_BODY)
     embed = Embed.objects.get(url=VIDEO)
     assert embed.title == "Judul tetap" and not embed.thumbnail
-    assert "thumbnail is not a usable image" in embed.fetch_error
+    assert "Gambar mini tidak dapat dipakai" in embed.fetch_error
     article.refresh_from_db()
     assert "Judul tetap" in article.body_html and 'class="embed__blank"' in article.body_html
 
@@ -378,18 +387,18 @@ def test_a_thumbnail_or_redirect_to_another_host_is_not_followed(provider):
     provider.oembed(title="Judul", thumbnail_url=f"http://localhost:{port}/thumb.png")  # not the named host
     make_article(body=VIDEO_BODY)
     embed = Embed.objects.get(url=VIDEO)
-    assert "localhost is not a host of YouTube" in embed.fetch_error and not embed.thumbnail
+    assert "localhost bukan host milik YouTube" in embed.fetch_error and not embed.thumbnail
     assert "/thumb.png" not in provider.requests
 
     Embed.objects.all().delete()
     provider.routes["/oembed"] = (302, {"Location": f"http://localhost:{port}/oembed"}, b"")
     make_article(body=VIDEO_BODY)
-    assert "localhost is not a host of YouTube" in Embed.objects.get(url=VIDEO).fetch_error
+    assert "localhost bukan host milik YouTube" in Embed.objects.get(url=VIDEO).fetch_error
 
 
 @pytest.mark.django_db
 def test_a_provider_host_at_a_private_address_is_refused():
-    with pytest.raises(embeds.FetchError, match="not a public address"):
+    with pytest.raises(embeds.FetchError, match="bukan alamat publik"):
         embeds.public_address("localhost", 80)
 
 
@@ -398,7 +407,7 @@ def test_without_network_the_article_saves_with_the_address_alone(settings):
     settings.ARTICLES_OEMBED_ENDPOINTS = {"youtube": "http://oembed.invalid/oembed"}
     article = make_article(body=VIDEO_BODY)
     embed = Embed.objects.get(url=VIDEO)
-    assert "Cannot reach oembed.invalid" in embed.fetch_error
+    assert "Tidak dapat menghubungi oembed.invalid" in embed.fetch_error
     article.refresh_from_db()
     assert (
         'data-embed-src="https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ?autoplay=1"' in article.body_html
