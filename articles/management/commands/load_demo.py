@@ -278,6 +278,8 @@ class Command(BaseCommand):
 
     def load_images(self, articles):
         for article in articles:
+            if article.kind == Article.Kind.GALLERY:
+                continue  # its lead image is its cover photo (load_gallery_photos)
             image = article.lead_image
             created = not (image and image.storage.exists(image.name))
             if created:
