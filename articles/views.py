@@ -278,8 +278,11 @@ class ArticlePhotoView(ArticleDetailView):
         photo = photos[self.kwargs["number"] - 1]
         # Shared, the photo shows itself: its 16:9 crop (the original's shape until crops are made).
         image_url, _width, _height = seo.image_file(photo.image, ratio="16:9")
+        number = self.kwargs["number"]
         context.update(
             current_photo=photo,
+            # From this photo on, then the ones before it: it comes first, without a shift to reach it.
+            gallery_shown=photos[number - 1 :] + photos[: number - 1],
             photo_image_url=self.request.build_absolute_uri(image_url),
             photo_jsonld=seo.jsonld_script(
                 seo.photo_graph(self.request, self.object, photo, photos, context["breadcrumbs"])

@@ -157,7 +157,8 @@ def test_photo_page_shows_that_photo_first_with_its_own_title_canonical_and_imag
     # The photo is the first picture on the page, loaded at once; the whole gallery follows.
     first = by_class(tree, "gallery-viewer")[0].xpath(".//img")[0]
     assert first.get("alt") == photo.alt_text and first.get("fetchpriority") == "high"
-    assert len(photo_items(tree)) == 3
+    # Every photo, from this one on: 3, then 1 and 2.
+    assert [item.get("id") for item in photo_items(tree)] == ["foto-3", "foto-1", "foto-2"]
     assert tree.xpath("//*[@data-gallery]")[0].get("data-start") == "3"
     assert f"article:{gallery.pk}" in response.wsgi_request.page_tags
 

@@ -39,11 +39,13 @@
     var reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
     var index = -1;
 
-    // A photo page's own copy of its photo stands in for the viewer without JavaScript.
-    var standIn = root.querySelector("[data-gallery-current]");
-    if (standIn) {
-      standIn.parentNode.removeChild(standIn);
-    }
+    // A photo page lists its photo first (3, 4, ... 1, 2): back in order, the viewer opens at it.
+    items.sort(function (a, b) {
+      return parseInt(a.getAttribute("data-number"), 10) - parseInt(b.getAttribute("data-number"), 10);
+    });
+    items.forEach(function (item) {
+      list.appendChild(item);
+    });
 
     var previous = button("gallery-controls__previous", root.getAttribute("data-label-previous"), "‹");
     var next = button("gallery-controls__next", root.getAttribute("data-label-next"), "›");
