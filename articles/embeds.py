@@ -41,6 +41,7 @@ from django.utils import timezone, translation
 from django.utils.csp import CSP, build_policy
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .html import text_of
 from .images import check_image_upload, image_name_for_format, renditions_create, srcset
@@ -364,36 +365,42 @@ def ratio_class(provider, embed):
     return RATIOS[min(RATIOS, key=lambda ratio: abs(ratio[0] / ratio[1] - shape))]
 
 
+# Per kind of embed: the button's verb and the frame's noun, without and with the title.
+LABELS = {
+    "video": (
+        gettext_lazy("Putar video %(provider)s"),
+        gettext_lazy("Putar video %(provider)s: %(title)s"),
+        gettext_lazy("Video %(provider)s"),
+        gettext_lazy("Video %(provider)s: %(title)s"),
+    ),
+    "audio": (
+        gettext_lazy("Putar audio %(provider)s"),
+        gettext_lazy("Putar audio %(provider)s: %(title)s"),
+        gettext_lazy("Audio %(provider)s"),
+        gettext_lazy("Audio %(provider)s: %(title)s"),
+    ),
+    "map": (
+        gettext_lazy("Tampilkan peta %(provider)s"),
+        gettext_lazy("Tampilkan peta %(provider)s: %(title)s"),
+        gettext_lazy("Peta %(provider)s"),
+        gettext_lazy("Peta %(provider)s: %(title)s"),
+    ),
+    "post": (
+        gettext_lazy("Tampilkan unggahan %(provider)s"),
+        gettext_lazy("Tampilkan unggahan %(provider)s: %(title)s"),
+        gettext_lazy("Unggahan %(provider)s"),
+        gettext_lazy("Unggahan %(provider)s: %(title)s"),
+    ),
+}
+
+
 def embed_labels(provider, title):
     """Return (the button's label, the iframe's title) in the active language."""
+    action, titled_action, frame, titled_frame = LABELS.get(provider.kind, LABELS["post"])
     values = {"provider": provider.name, "title": title}
-    if provider.kind == "video":
-        return (
-            _("Putar video %(provider)s: %(title)s") % values
-            if title
-            else _("Putar video %(provider)s") % values,
-            _("Video %(provider)s: %(title)s") % values if title else _("Video %(provider)s") % values,
-        )
-    if provider.kind == "audio":
-        return (
-            _("Putar audio %(provider)s: %(title)s") % values
-            if title
-            else _("Putar audio %(provider)s") % values,
-            _("Audio %(provider)s: %(title)s") % values if title else _("Audio %(provider)s") % values,
-        )
-    if provider.kind == "map":
-        return (
-            _("Tampilkan peta %(provider)s: %(title)s") % values
-            if title
-            else _("Tampilkan peta %(provider)s") % values,
-            _("Peta %(provider)s: %(title)s") % values if title else _("Peta %(provider)s") % values,
-        )
-    return (
-        _("Tampilkan unggahan %(provider)s: %(title)s") % values
-        if title
-        else _("Tampilkan unggahan %(provider)s") % values,
-        _("Unggahan %(provider)s: %(title)s") % values if title else _("Unggahan %(provider)s") % values,
-    )
+    if title:
+        return str(titled_action) % values, str(titled_frame) % values
+    return str(action) % values, str(frame) % values
 
 
 def thumbnail_html(embed):
