@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 CHROME = "chrome"
 LIST_ALL = "list:all"
+# The pictures feeds and sitemaps list (lead images, gallery photos, their renditions): they
+# go stale when a gallery's photos or an image's renditions change, which moves no listing.
+PICTURES = "list:pictures"
 
 
 def article_tag(pk):

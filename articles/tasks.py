@@ -13,7 +13,7 @@ from django.tasks import task
 
 import pagecache
 
-from .cachetags import article_tag
+from .cachetags import PICTURES, article_tag
 from .images import renditions_create
 from .models import Article, GalleryPhoto, InlineImage
 
@@ -89,6 +89,6 @@ def images_galleries(image_pk):
 
 
 def pages_show_image(article_pks):
-    """The pages showing these articles (their own, their cards) show new renditions now."""
+    """The pages showing these articles (their own, their cards, feeds, sitemaps) show new renditions now."""
     if article_pks:
-        pagecache.pages_changed({article_tag(pk) for pk in article_pks})
+        pagecache.pages_changed({article_tag(pk) for pk in article_pks} | {PICTURES})

@@ -299,7 +299,7 @@ PAGE_CACHE_WARM_ORIGINS = env_list("PAGE_CACHE_WARM_ORIGINS")
 PAGE_CACHE_STORED = env_bool("PAGE_CACHE_STORED", default=True)
 # The tags of a cached page whose view named none (feeds, sitemaps, robots.txt): it goes
 # stale with any change to a listing or the site's chrome (articles/cachetags.py).
-PAGE_CACHE_UNTAGGED_TAGS = ["list:all", "chrome"]
+PAGE_CACHE_UNTAGGED_TAGS = ["list:all", "chrome", "list:pictures"]
 # While the database is unavailable, cached pages are served this long past their freshness
 # (marked X-Cache: STALE), and CDNs are told the same (stale-if-error). 0: off.
 PAGE_CACHE_STALE_IF_ERROR_SECONDS = int(os.environ.get("PAGE_CACHE_STALE_IF_ERROR_SECONDS", str(24 * 3600)))

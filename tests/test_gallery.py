@@ -6,15 +6,19 @@ from html import unescape
 
 import feedparser
 import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from lxml import etree, html
 
 from articles.models import Article
+from articles.services import gallery_photo_add
+from pagecache.generation import FakeStore, using_store
 
 from .auditing import sitemap_problems
-from .factories import make_article, make_gallery, make_library_image, make_section
+from .factories import make_article, make_gallery, make_library_image, make_png, make_section
 from .test_seo import jsonld, link, meta
 
 pytestmark = pytest.mark.django_db
@@ -313,6 +317,28 @@ def test_article_sitemap_names_lead_images_and_every_gallery_photo(client):
         "http://testserver/media/articles/2026/11/qatar.jpg"
     ]
     assert images[f"http://testserver{plain.get_absolute_url()}"] == []
+
+
+def test_a_photo_added_to_a_published_gallery_reaches_the_cached_sitemap_and_feed(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE_SECONDS = 60
+    cache.clear()
+    gallery = make_gallery(2)
+    page = f"http://testserver{gallery.get_absolute_url()}"
+    # A store that keeps tags, as Redis does: only what a change names goes stale.
+    with using_store(FakeStore()):
+        client.get("/sitemap-articles.xml")
+        client.get("/feed/")
+        cached = client.get("/sitemap-articles.xml")
+        assert cached["X-Cache"] == "HIT" and len(sitemap_images(cached.content)[page]) == 2
+        with django_capture_on_commit_callbacks(execute=True):
+            upload = SimpleUploadedFile("baru.png", make_png(900, 600))
+            photo = gallery_photo_add(article=gallery, upload=upload)
+        # No listing moved, yet the sitemap and the feed list the new photo at once.
+        images = sitemap_images(client.get("/sitemap-articles.xml").content)[page]
+        assert images[-1] == f"http://testserver/media/{photo.image.image.name}"
+        assert b"/baru-" in client.get("/feed/").content
 
 
 def test_article_sitemap_costs_one_query_for_all_its_galleries_photos(client):

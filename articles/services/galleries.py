@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 import pagecache
 
-from ..cachetags import article_tag
+from ..cachetags import PICTURES, article_tag
 from ..images import check_image_upload, image_name_for_format
 from ..models import Article, GalleryPhoto, InlineImage
 from ..tasks import renditions_current
@@ -57,8 +57,9 @@ def _lock(article):
 
 
 def _gallery_changed(article_pk):
-    """The pages showing this gallery show its photos as they are now, once the transaction commits."""
-    pagecache.pages_changed({article_tag(article_pk)})
+    """The pages showing this gallery (and the feeds and sitemaps listing its photos) show its
+    photos as they are now, once the transaction commits."""
+    pagecache.pages_changed({article_tag(article_pk), PICTURES})
 
 
 def gallery_photo_add(*, article: Article, upload, by: AbstractBaseUser | None = None) -> GalleryPhoto:
