@@ -239,7 +239,7 @@ def test_an_edit_that_leaves_the_cover_alone_invalidates_the_gallery_pages_once(
     )
     data = list_data(stored_photos(gallery), rows={other.pk: {"caption": "Keterangan baru"}})
     editor_client.post(gallery_url(gallery), data)
-    assert invalidated == [{f"article:{gallery.pk}"}]
+    assert invalidated == [{f"article:{gallery.pk}", "list:pictures"}]
     assert Article.objects.get(pk=gallery.pk).version == version  # the lead image did not change
     assert InlineImage.objects.get(pk=other.image_id).caption == "Keterangan baru"
 
