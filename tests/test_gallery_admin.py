@@ -20,6 +20,7 @@ from articles.models import Article, Author, GalleryPhoto, InlineImage
 from articles.services import galleries
 from articles.tasks import library_image_renditions
 
+from . import factories
 from .factories import admin_form_data, make_article, make_png, make_user
 
 pytestmark = pytest.mark.django_db
@@ -467,3 +468,19 @@ def test_a_wide_lead_image_gets_no_warning(editor_client, django_capture_on_comm
             follow=True,
         )
     assert not [m for m in response.context["messages"] if m.level_tag == "warning"]
+
+
+def test_describing_a_cover_in_the_library_gives_its_gallery_the_new_lead_text(
+    editor_client, django_capture_on_commit_callbacks
+):
+    gallery = factories.make_gallery(2)
+    cover = gallery.photos.get(is_cover=True).image
+    url = reverse("admin:articles_inlineimage_change", args=[cover.pk])
+    data = {"alt_text": "Perahu nelayan", "caption": "Perahu di Sambiran.", "credit": "Foto: Antara"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(url, {**data, "focal_x": "0.500", "focal_y": "0.500"})
+    assert response.status_code == 302
+    gallery.refresh_from_db()
+    assert (gallery.lead_image_alt, gallery.lead_image_caption, gallery.lead_image_credit) == tuple(
+        data.values()
+    )

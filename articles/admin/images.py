@@ -45,6 +45,8 @@ class InlineImageAdmin(admin.ModelAdmin):
         # A new focal point: new crops after commit (tasks.library_image_renditions), also for the
         # galleries whose cover it is.
         services.inline_image_save(image=obj, by=request.user)
+        if change:
+            services.gallery_image_changed(image=obj, by=request.user)
 
     def get_urls(self):
         return [

@@ -24,6 +24,7 @@ from .editorial import (
 from .galleries import (
     PhotoEdit,
     gallery_cover_apply,
+    gallery_image_changed,
     gallery_photo_add,
     gallery_photo_remove,
     gallery_photo_update,
@@ -66,6 +67,7 @@ __all__ = [
     "article_withdraw",
     "author_get_or_create",
     "gallery_cover_apply",
+    "gallery_image_changed",
     "gallery_photo_add",
     "gallery_photo_remove",
     "gallery_photo_update",

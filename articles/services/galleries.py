@@ -174,6 +174,16 @@ def gallery_cover_apply(*, article: Article, by: AbstractBaseUser | None = None)
     return article
 
 
+def gallery_image_changed(*, image: InlineImage, by: AbstractBaseUser | None = None) -> None:
+    """After a library image was described anew outside the gallery manager (the library admin):
+    the galleries showing it show the new text, and the ones whose cover it is copy it to their lead."""
+    uses = GalleryPhoto.objects.filter(image=image).select_related("article")
+    with transaction.atomic():
+        for photo in uses:
+            if not (photo.is_cover and _cover_apply(photo.article, by=by)):
+                _gallery_changed(photo.article_id)
+
+
 def _cover_apply(article, *, by):
     """gallery_cover_apply(); return True if the lead image changed (article_save invalidated its pages)."""
     cover = GalleryPhoto.objects.filter(article=article, is_cover=True).select_related("image").first()
