@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from articles.models import Article, GalleryPhoto
 
@@ -43,9 +42,6 @@ def test_editor_uploads_orders_picks_cover_and_focal_point(browser, live_server)
     page.goto(f"{live_server.url}/admin/articles/article/{gallery.pk}/change/")
     page.click("text=Kelola foto galeri (0)")
     page.wait_for_selector(".gallery-manager[data-ready]")
-    if connection.vendor == "sqlite":
-        # The live server shares one in-memory SQLite connection between its threads: one upload at a time.
-        page.eval_on_selector(".gallery-manager", "root => { root.dataset.maxInFlight = '1'; }")
 
     colours = [(200, 40, 40), (40, 160, 60), (40, 80, 200), (220, 180, 30)]
     files = [

@@ -1,12 +1,14 @@
 // The gallery manager (articles/admin/galleries.py). Uploads: every chosen or dropped file is sent
-// in its own request, at most MAX_IN_FLIGHT at a time, with its own progress bar and result line;
+// in its own request, one at a time (so the photos are stored in the order they were chosen;
+// the server makes each one's renditions, so parallel requests would gain little), with its own
+// progress bar and result line;
 // a refused file does not stop the others, and each stored photo's row is added to the list.
 // Order: drag a row by its handle, press "Naik"/"Turun", or Alt+ArrowUp/ArrowDown on a focused
 // row; the position numbers follow and the new place is announced. "Simpan" sends the whole list.
 // Without this script the upload form posts all files at once and the numbers set the order.
 "use strict";
 (() => {
-  const MAX_IN_FLIGHT = 2;
+  const MAX_IN_FLIGHT = 1;
   const root = document.querySelector(".gallery-manager");
   if (!root) return;
   const uploadForm = root.querySelector(".gallery-upload");
@@ -88,9 +90,7 @@
   }
 
   function pump() {
-    // data-max-in-flight: a test server that cannot take parallel requests (SQLite in memory) says 1.
-    const limit = Number(root.dataset.maxInFlight) || MAX_IN_FLIGHT;
-    while (inFlight < limit && queue.length) {
+    while (inFlight < MAX_IN_FLIGHT && queue.length) {
       const next = queue.shift();
       send(next.file, next.line);
     }
