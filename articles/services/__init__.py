@@ -26,8 +26,6 @@ from .galleries import (
     gallery_cover_apply,
     gallery_image_changed,
     gallery_photo_add,
-    gallery_photo_remove,
-    gallery_photo_update,
     gallery_photos_order,
     gallery_save,
 )
@@ -69,8 +67,6 @@ __all__ = [
     "gallery_cover_apply",
     "gallery_image_changed",
     "gallery_photo_add",
-    "gallery_photo_remove",
-    "gallery_photo_update",
     "gallery_photos_order",
     "gallery_save",
     "import_article_data",

@@ -152,16 +152,6 @@ def gallery_photos_order(
     return gallery_save(article=article, order=photo_ids, cover=cover, by=by)
 
 
-def gallery_photo_update(*, photo: GalleryPhoto, edit: PhotoEdit, by: AbstractBaseUser | None = None):
-    """Describe one photo (alt text, caption, credit, focal point); a cover's lead image follows."""
-    return gallery_save(article=photo.article, edits=[edit], by=by)
-
-
-def gallery_photo_remove(*, photo: GalleryPhoto, by: AbstractBaseUser | None = None):
-    """Take a photo out of its gallery; its library image stays. A removed cover passes to the first photo."""
-    return gallery_save(article=photo.article, remove=[photo.pk], by=by)
-
-
 def gallery_cover_apply(*, article: Article, by: AbstractBaseUser | None = None) -> Article:
     """Copy the cover's file name, description, focal point and renditions into the lead image fields.
 
