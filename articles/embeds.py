@@ -20,17 +20,13 @@ an answer the article is saved all the same, with the address alone.
 """
 
 import html
-import http.client
-import ipaddress
 import json
 import logging
 import re
-import socket
-import ssl
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import parse_qs, quote_plus, unquote_plus, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, quote_plus, unquote_plus, urlencode, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -43,6 +39,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import safe_http
 from .html import text_of
 from .images import check_image_upload, image_name_for_format, renditions_create, srcset
 from .models import Article, Embed
@@ -697,36 +694,13 @@ def allowed_host(host, provider):
 def public_address(host, port):
     """Return an address host resolves to that is public (not loopback, private, link-local...), or raise."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as error:
-        raise FetchError(_("Cannot reach %(host)s: %(error)s") % {"host": host, "error": error}) from error
-    trusted = host.lower() in trusted_hosts()
-    for _family, _type, _proto, _name, sockaddr in infos:
-        address = ipaddress.ip_address(sockaddr[0])
-        if trusted or address.is_global:
-            return sockaddr[0]
-    raise FetchError(_("%(host)s is not a public address.") % {"host": host})
-
-
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connect to the address that was checked, not to whatever the name resolves to a moment later."""
-
-    def __init__(self, host, address, **kwargs):
-        super().__init__(host, **kwargs)
-        self.address = address
-
-    def connect(self):
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, address, **kwargs):
-        super().__init__(host, context=ssl.create_default_context(), **kwargs)
-        self.address = address
-
-    def connect(self):
-        sock = socket.create_connection((self.address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        return safe_http.public_address(host, port, allow_private=host.lower() in trusted_hosts())
+    except safe_http.NotPublic as error:
+        raise FetchError(_("%(host)s is not a public address.") % {"host": host}) from error
+    except safe_http.Unreachable as error:
+        raise FetchError(
+            _("Cannot reach %(host)s: %(error)s") % {"host": host, "error": error.detail}
+        ) from error
 
 
 def http_get(url, provider, deadline, *, max_bytes):
@@ -735,62 +709,43 @@ def http_get(url, provider, deadline, *, max_bytes):
     Each connect and read waits ARTICLES_EMBED_TIMEOUT at most, and the whole
     by deadline (time.monotonic()); a body over max_bytes is refused.
     """
-    timeout = float(getattr(settings, "ARTICLES_EMBED_TIMEOUT", TIMEOUT))
-    for _redirect in range(MAX_REDIRECTS + 1):
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(_("Only http and https addresses are fetched."))
-        if not allowed_host(parts.hostname, provider):
+
+    def address_for(scheme, host, port):
+        if not allowed_host(host, provider):
             raise FetchError(
-                _("%(host)s is not a host of %(provider)s.")
-                % {"host": parts.hostname, "provider": provider.name}
+                _("%(host)s is not a host of %(provider)s.") % {"host": host, "provider": provider.name}
             )
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise FetchError(_("Out of time for fetching embeds."))
-        address = public_address(parts.hostname, port)
-        kind = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
-        conn = kind(parts.hostname, address, port=port, timeout=min(timeout, remaining))
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        try:
-            conn.request(
-                "GET", path, headers={"User-Agent": USER_AGENT, "Accept": "application/json, image/*"}
-            )
-            response = conn.getresponse()
-            if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
-                url = urljoin(url, response.getheader("Location"))
-                continue
+        return public_address(host, port)
+
+    try:
+        with safe_http.get(
+            url,
+            address_for=address_for,
+            timeout=float(getattr(settings, "ARTICLES_EMBED_TIMEOUT", TIMEOUT)),
+            deadline=deadline,
+            user_agent=USER_AGENT,
+            accept="application/json, image/*",
+            max_redirects=MAX_REDIRECTS,
+        ) as response:
             if response.status != 200:
                 raise FetchError(
-                    _("%(host)s answered %(status)s.") % {"host": parts.hostname, "status": response.status}
+                    _("%(host)s answered %(status)s.") % {"host": response.host, "status": response.status}
                 )
-            length = response.getheader("Content-Length")
-            if length and length.isdigit() and int(length) > max_bytes:
-                raise FetchError(_("The answer is larger than %(max)s bytes.") % {"max": max_bytes})
-            body = _read_limited(response, max_bytes, deadline)
-            return body, response.getheader("Content-Type", "")
-        except TimeoutError as error:
-            raise FetchError(_("%(host)s did not answer in time.") % {"host": parts.hostname}) from error
-        except (OSError, http.client.HTTPException) as error:
-            raise FetchError(
-                _("Cannot fetch from %(host)s: %(error)s") % {"host": parts.hostname, "error": error}
-            ) from error
-        finally:
-            conn.close()
-    raise FetchError(_("Too many redirects."))
-
-
-def _read_limited(response, max_bytes, deadline):
-    chunks, size = [], 0
-    while chunk := response.read1(64 * 1024):  # read1: what arrived, so a trickle meets the deadline
-        size += len(chunk)
-        if size > max_bytes:
-            raise FetchError(_("The answer is larger than %(max)s bytes.") % {"max": max_bytes})
-        if time.monotonic() > deadline:
-            raise FetchError(_("Out of time for fetching embeds."))
-        chunks.append(chunk)
-    return b"".join(chunks)
+            return response.read(max_bytes), response.header("Content-Type")
+    except safe_http.BadScheme as error:
+        raise FetchError(_("Only http and https addresses are fetched.")) from error
+    except safe_http.OutOfTime as error:
+        raise FetchError(_("Out of time for fetching embeds.")) from error
+    except safe_http.TimedOut as error:
+        raise FetchError(_("%(host)s did not answer in time.") % {"host": error.host}) from error
+    except safe_http.TooLarge as error:
+        raise FetchError(_("The answer is larger than %(max)s bytes.") % {"max": max_bytes}) from error
+    except safe_http.TooManyRedirects as error:
+        raise FetchError(_("Too many redirects.")) from error
+    except safe_http.HTTPFailure as error:
+        raise FetchError(
+            _("Cannot fetch from %(host)s: %(error)s") % {"host": error.host, "error": error.detail}
+        ) from error
 
 
 def provider_label(key):

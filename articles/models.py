@@ -782,6 +782,11 @@ class InlineImage(models.Model):
     )
     caption = models.CharField(_("caption"), max_length=300, blank=True)
     credit = models.CharField(_("credit"), max_length=120, blank=True, help_text=_("e.g. “Foto: Antara”."))
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        help_text=_("For the newsroom: what the picture shows, where it is from."),
+    )
     focal_x = focal_field(_("focal point (across)"))
     focal_y = focal_field(_("focal point (down)"))
     width = models.PositiveIntegerField(_("width"), default=0, editable=False)
@@ -869,6 +874,15 @@ class Page(models.Model):
 
     title = models.CharField(_("title"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    # WordPress sites nest pages (/tentang/redaksi/); the address keeps the tree.
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent page"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     body = models.TextField(_("body"), help_text=_("Sanitized on save, like article bodies."))
     position = models.PositiveSmallIntegerField(_("order"), default=0)
     is_in_footer = models.BooleanField(_("linked in footer"), default=True)
@@ -887,7 +901,62 @@ class Page(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:page", kwargs={"slug": self.slug})
+        return reverse("articles:page", kwargs={"path": self.path})
+
+    @property
+    def path(self):
+        """Return the slugs from the top page down to this one, "tentang/redaksi"."""
+        slugs, page, seen = [], self, set()
+        while page is not None and page.pk not in seen:
+            seen.add(page.pk)
+            slugs.append(page.slug)
+            page = page.parent
+        return "/".join(reversed(slugs))
+
+    def clean(self):
+        page = self.parent
+        while page is not None:
+            if page.pk == self.pk and self.pk is not None:
+                raise ValidationError({"parent": _("A page cannot be inside itself.")})
+            page = page.parent
+
+
+class ImportedItem(models.Model):
+    """What an item of another system's export became here: the key that makes re-imports idempotent.
+
+    One row per (source, kind, key): a WordPress site's post 123 is always the
+    same article, whatever its slug has become. version is the article's
+    version as the import left it; a higher one means an editor changed it here.
+    """
+
+    class Kind(models.TextChoices):
+        POST = "post", _("post")
+        PAGE = "page", _("page")
+        ATTACHMENT = "attachment", _("attachment")
+        CATEGORY = "category", _("category")
+        TAG = "tag", _("tag")
+        AUTHOR = "author", _("author")
+        GUEST_AUTHOR = "guest_author", _("guest author")
+
+    source = models.CharField(_("source"), max_length=200, help_text=_("The exported site's address."))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind)
+    key = models.CharField(_("key"), max_length=200, help_text=_("The item's ID, or a term's or login's."))
+    object_id = models.PositiveBigIntegerField(_("object"))
+    modified = models.CharField(_("modified in the source"), max_length=32, blank=True)
+    checksum = models.CharField(max_length=64, blank=True)
+    version = models.PositiveIntegerField(default=0)
+    imported_at = models.DateTimeField(_("imported"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("imported item")
+        verbose_name_plural = _("imported items")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "kind", "key"], name="imported_item_key"),
+        ]
+        indexes = [models.Index(fields=["kind", "object_id"], name="imported_item_object")]
+
+    def __str__(self):
+        return f"{self.source} {self.kind} {self.key}"
 
 
 class ArticleReadCount(models.Model):

@@ -314,12 +314,19 @@ class ArticlePreviewView(ArticleDetailView):
 
 
 class PageDetailView(DetailView):
+    """/halaman/<slug>/, or /halaman/<parent>/<child>/ for a page inside another."""
+
     model = Page
 
-    def get_object(self, queryset=None):
-        page = super().get_object(queryset)
-        tag_page(self.request, f"page:{page.pk}")
-        return page
+    def get(self, request, *args, **kwargs):
+        path = kwargs["path"].strip("/")
+        slug = path.rsplit("/", 1)[-1]
+        self.object = get_object_or_404(Page.objects.select_related("parent__parent"), slug=slug)
+        if self.object.path != path:
+            # The page moved in the tree, or the address skipped its parents.
+            return redirect(self.object.get_absolute_url(), permanent=True)
+        tag_page(request, f"page:{self.object.pk}")
+        return self.render_to_response(self.get_context_data(object=self.object))
 
 
 @query_parameters("q", "section", "from", "to", "page")

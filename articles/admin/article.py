@@ -21,6 +21,7 @@ from .galleries import ArticleGalleryMixin
 from .history import ArticleHistoryMixin
 from .importing import ArticleImportMixin
 from .inlines import CorrectionInline, CreditInline
+from .wordpress import WordPressImportMixin
 from .workflow import ArticleWorkflowMixin
 
 # Shown to writers but not editable by them: publishing is the editors' call.
@@ -31,7 +32,12 @@ PUBLICATION_FIELDS = [
 
 @admin.register(Article)
 class ArticleAdmin(
-    ArticleGalleryMixin, ArticleImportMixin, ArticleHistoryMixin, ArticleWorkflowMixin, PublicContentAdmin
+    ArticleGalleryMixin,
+    ArticleImportMixin,
+    WordPressImportMixin,
+    ArticleHistoryMixin,
+    ArticleWorkflowMixin,
+    PublicContentAdmin,
 ):
     form = ArticleAdminForm
     list_display = [
