@@ -50,7 +50,8 @@ class WordPressImportForm(forms.Form):
         required=False,
         assume_scheme="https",
         help_text=_(
-            "To copy the images from it over HTTP, e.g. https://lama.example.id. Empty: images keep their addresses."
+            "To copy the images from it over HTTP, e.g. https://lama.example.id. "
+            "Empty: images keep their addresses."
         ),
     )
     default_section = forms.ModelChoiceField(

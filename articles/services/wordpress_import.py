@@ -402,6 +402,7 @@ class _Importer:
         self.images_by_hash = {}  # sha256 -> InlineImage
         self.new_images = []  # pks whose renditions are to be made
         self.written = []  # articles created or updated
+        self.batches = 0  # committed
         self.seen = {Kind.POST: set(), Kind.PAGE: set()}
         self.options_key = _checksum(
             sorted(options.section_map.items()),
@@ -465,10 +466,13 @@ class _Importer:
             if not self.options.dry_run:
                 pagecache.public_pages_changed()
 
-    def _progress(self, phase, *, force=False):
+    def _progress(self, phase, *, force=False, committed=False):
         if self.progress is None:
             return
         now = time.monotonic()
+        if committed and not self.options.dry_run:
+            # Each committed batch is news for a log: what an interrupted run keeps.
+            self.progress("committed", self.batches, self.done)
         if force or now - self.last_progress >= PROGRESS_EVERY:
             self.last_progress = now
             self.progress(phase, self.done, self.total)
@@ -817,7 +821,8 @@ class _Importer:
                     self.written.append(self._article_write(item, converted).pk)
                 else:
                     self._page_write(item, converted)
-        self._progress("importing")
+        self.batches += 1
+        self._progress("importing", committed=True)
 
     def _uploads_path(self, url):
         if not url:

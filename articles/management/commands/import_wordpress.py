@@ -115,7 +115,7 @@ class Command(BaseCommand):
             )
         except ValueError as error:
             raise CommandError(str(error)) from error
-        progress = ProgressBar(sys.stderr) if verbosity else None
+        progress = ProgressBar(sys.stderr, verbose=verbosity >= 2) if verbosity else None
         try:
             report = import_wordpress(export, options=run_options, progress=progress)
         except WordPressImportError as error:
@@ -165,12 +165,14 @@ def get_user(username):
 
 
 class ProgressBar:
-    """Counts, rate and time left on stderr: redrawn in place on a terminal, a line every 10 s in a log."""
+    """Counts, rate and time left on stderr: redrawn in place on a terminal, a line every 10 s in a log
+    (and, with -v 2, a line per committed batch)."""
 
     WIDTH = 24
 
-    def __init__(self, stream):
+    def __init__(self, stream, *, verbose=False):
         self.stream = stream
+        self.verbose = verbose  # a line per committed batch
         self.tty = stream.isatty()
         self.phase = None
         self.started = time.monotonic()
@@ -179,6 +181,14 @@ class ProgressBar:
 
     def __call__(self, phase, done, total):
         if phase == "done":
+            return
+        if phase == "committed":
+            if self.verbose:
+                self.stream.write(
+                    f"{chr(13) if self.drawn else ''}committed batch {done:,} ({total:,} items read)\n"
+                )
+                self.stream.flush()
+                self.drawn = False
             return
         now = time.monotonic()
         if phase != self.phase:
