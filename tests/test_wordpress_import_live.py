@@ -2,8 +2,8 @@
 and images copied from the old site over a real HTTP server (issue 14)."""
 
 import functools
-import io
 import http.server
+import io
 import os
 import signal
 import sqlite3
