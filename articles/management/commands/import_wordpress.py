@@ -176,7 +176,7 @@ class ProgressBar:
         self.tty = stream.isatty()
         self.phase = None
         self.started = time.monotonic()
-        self.last_line = 0.0
+        self.last_line = self.started  # a log's first line after 10 s: short runs print only the report
         self.drawn = False
 
     def __call__(self, phase, done, total):
