@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 VAR := var
 
 .PHONY: venv venv-dev lock hooks messages makemessages audit-tools audit run serve test test-fast migrate demo \
-	lint bench bench-data loadtest clean
+	lint bench bench-data bench-import loadtest clean
 
 # Locked, hashed installs. .installed: the runtime (what production runs); .installed-dev:
 # the runtime plus tests, lint and audit tools. A changed lock file reinstalls on the next make.
@@ -128,6 +128,13 @@ bench-data: .env venv
 
 bench: venv
 	$(PY) -m tools.bench
+
+# The WordPress importer (issue 14): a synthetic 10,000-post export with 1,000 images from a
+# local folder, imported into a fresh database and then again (must be unchanged everywhere).
+# Prints posts/s, images/s and peak memory; figures in var/bench-import/result.json.
+# Larger: make bench-import BENCH_IMPORT_ARGS="--posts 100000 --images 10000".
+bench-import: venv
+	$(PY) -m tools.bench_import $(BENCH_IMPORT_ARGS)
 
 # Load test (never part of make test): 64 readers and an editor publishing through
 # the admin, against gunicorn on PostgreSQL + Redis, 60 s, on 127.0.0.1 only.

@@ -113,6 +113,8 @@ INSTALLED_APPS = [
     # The public page cache (no models): middleware, fragments, shared invalidation.
     "pagecache",
     "articles",
+    # Old addresses of imported sites (WordPress), answered with a 301 to what they became.
+    "redirects",
     # Operator tools (no models): backup and restore.
     "operations",
 ]
@@ -142,6 +144,10 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # An old address (WordPress) 301s to its target. Inside CommonMiddleware, which turns a 404
+    # into its slash redirect on the way out (a chain), and the database's guard; outside the
+    # page cache's reach: its 301s carry their own Cache-Control, so the page cache keeps none.
+    "redirects.middleware.OldAddressMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
