@@ -65,6 +65,8 @@ class OldAddressMiddleware:
             if name.strip().lower() not in ID_PARAMETERS:  # as normalize_path reads them: no loop
                 query.setlist(name, values)
         query = query.urlencode()
-        response = HttpResponsePermanentRedirect(escape_leading_slashes(request.path) + (f"?{query}" if query else ""))
+        response = HttpResponsePermanentRedirect(
+            escape_leading_slashes(request.path) + (f"?{query}" if query else "")
+        )
         response["Cache-Control"] = CACHE_CONTROL
         return response

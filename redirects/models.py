@@ -10,7 +10,10 @@ def exactly_one_target_q():
     """Return "exactly one of TARGET_FIELDS is set" as a Q."""
     return Q.create(
         [
-            Q(**{f"{name}__isnull": False}, **{f"{other}__isnull": True for other in TARGET_FIELDS if other != name})
+            Q(
+                **{f"{name}__isnull": False},
+                **{f"{other}__isnull": True for other in TARGET_FIELDS if other != name},
+            )
             for name in TARGET_FIELDS
         ],
         connector=Q.OR,

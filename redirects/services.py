@@ -41,7 +41,9 @@ def redirect_target(path: str) -> str | None:
         rows = (
             Redirect.objects.filter(path__in=keys)
             .filter(Q(article__isnull=True) | published_q(prefix="article__"))
-            .select_related("article__section", "section__parent", "tag", "author", "page__parent__parent", "image")
+            .select_related(
+                "article__section", "section__parent", "tag", "author", "page__parent__parent", "image"
+            )
             .defer(*(f"article__{name}" for name in UNNEEDED_ARTICLE_FIELDS))
         )
         found = {row.path: row for row in rows}
@@ -65,7 +67,7 @@ def redirect_target(path: str) -> str | None:
 
 
 def redirects_record(source: str, addresses: Iterable[tuple[str, object]]) -> dict:
-    """Record an imported site's old addresses, each (path or URL, its Article/Section/Tag/Author/Page/InlineImage).
+    """Record an imported site's old addresses: (path or URL, the object it now leads to).
 
     Idempotent: a path already leading to its target is left unchanged, one of
     the same source leading elsewhere now leads to the new target, and one

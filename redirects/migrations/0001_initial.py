@@ -5,34 +5,164 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('articles', '0011_wordpress_import'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("articles", "0011_wordpress_import"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Redirect',
+            name="Redirect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(help_text="The old site's path in its key form (redirects.paths.normalize_path).", max_length=700, unique=True, verbose_name='old address')),
-                ('source', models.CharField(blank=True, db_index=True, help_text='The exported site, e.g. “https://lama.example.id”.', max_length=200, verbose_name='source')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('article', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='articles.article', verbose_name='article')),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='articles.author', verbose_name='author')),
-                ('image', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='articles.inlineimage', verbose_name='library image')),
-                ('page', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='articles.page', verbose_name='static page')),
-                ('section', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='articles.section', verbose_name='section')),
-                ('tag', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='taggit.tag', verbose_name='tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        help_text="The old site's path in its key form (redirects.paths.normalize_path).",
+                        max_length=700,
+                        unique=True,
+                        verbose_name="old address",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        help_text="The exported site, e.g. “https://lama.example.id”.",
+                        max_length=200,
+                        verbose_name="source",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="articles.article",
+                        verbose_name="article",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="articles.author",
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "image",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="articles.inlineimage",
+                        verbose_name="library image",
+                    ),
+                ),
+                (
+                    "page",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="articles.page",
+                        verbose_name="static page",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="articles.section",
+                        verbose_name="section",
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="taggit.tag",
+                        verbose_name="tag",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'old address',
-                'verbose_name_plural': 'old addresses',
-                'ordering': ['path'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('article__isnull', False), ('author__isnull', True), ('image__isnull', True), ('page__isnull', True), ('section__isnull', True), ('tag__isnull', True)), models.Q(('article__isnull', True), ('author__isnull', True), ('image__isnull', True), ('page__isnull', True), ('section__isnull', False), ('tag__isnull', True)), models.Q(('article__isnull', True), ('author__isnull', True), ('image__isnull', True), ('page__isnull', True), ('section__isnull', True), ('tag__isnull', False)), models.Q(('article__isnull', True), ('author__isnull', False), ('image__isnull', True), ('page__isnull', True), ('section__isnull', True), ('tag__isnull', True)), models.Q(('article__isnull', True), ('author__isnull', True), ('image__isnull', True), ('page__isnull', False), ('section__isnull', True), ('tag__isnull', True)), models.Q(('article__isnull', True), ('author__isnull', True), ('image__isnull', False), ('page__isnull', True), ('section__isnull', True), ('tag__isnull', True)), _connector='OR'), name='redirect_exactly_one_target')],
+                "verbose_name": "old address",
+                "verbose_name_plural": "old addresses",
+                "ordering": ["path"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("article__isnull", False),
+                                ("author__isnull", True),
+                                ("image__isnull", True),
+                                ("page__isnull", True),
+                                ("section__isnull", True),
+                                ("tag__isnull", True),
+                            ),
+                            models.Q(
+                                ("article__isnull", True),
+                                ("author__isnull", True),
+                                ("image__isnull", True),
+                                ("page__isnull", True),
+                                ("section__isnull", False),
+                                ("tag__isnull", True),
+                            ),
+                            models.Q(
+                                ("article__isnull", True),
+                                ("author__isnull", True),
+                                ("image__isnull", True),
+                                ("page__isnull", True),
+                                ("section__isnull", True),
+                                ("tag__isnull", False),
+                            ),
+                            models.Q(
+                                ("article__isnull", True),
+                                ("author__isnull", False),
+                                ("image__isnull", True),
+                                ("page__isnull", True),
+                                ("section__isnull", True),
+                                ("tag__isnull", True),
+                            ),
+                            models.Q(
+                                ("article__isnull", True),
+                                ("author__isnull", True),
+                                ("image__isnull", True),
+                                ("page__isnull", False),
+                                ("section__isnull", True),
+                                ("tag__isnull", True),
+                            ),
+                            models.Q(
+                                ("article__isnull", True),
+                                ("author__isnull", True),
+                                ("image__isnull", False),
+                                ("page__isnull", True),
+                                ("section__isnull", True),
+                                ("tag__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="redirect_exactly_one_target",
+                    )
+                ],
             },
         ),
     ]
