@@ -46,7 +46,7 @@ def test_editor_imports_an_export_and_old_links_lead_readers_to_the_articles(bro
     assert not Article.objects.exists()
 
     page.click("input[value='Impor sekarang']")
-    expect(page.locator(".messagelist .success")).to_have_text("The WordPress export was imported.")
+    expect(page.locator(".messagelist .success")).to_have_text("Ekspor WordPress sudah diimpor.")
     expect(page.locator(".wordpress-report h2")).to_have_text("Hasil impor")
     article = Article.objects.get(headline=HEADLINE)
     assert not errors, errors

@@ -81,7 +81,7 @@ def test_confirming_the_preview_imports_and_removes_the_upload(editor_client, im
     assert {kind: dict(numbers) for kind, numbers in result.table()} == expected
     assert "Hasil impor" in response.content.decode()
     assert [m.message for m in get_messages(response.wsgi_request) if m.level == SUCCESS] == [
-        "The WordPress export was imported."
+        "Ekspor WordPress sudah diimpor."
     ]
     story = Article.objects.get(headline="Banjir rendam Jakarta Timur & Bekasi")
     assert editor_client.get("/2024/03/01/banjir-jakarta-timur/")["Location"] == story.get_absolute_url()
@@ -128,7 +128,7 @@ def test_a_tampered_or_expired_payload_redirects_with_an_error(editor_client, ta
     with time_machine.travel(later, tick=False):
         response = editor_client.post(URL, {"payload": payload})
     assert response.status_code == 302 and response["Location"] == URL
-    assert error_messages(response) == ["The preview expired; upload the export again."]
+    assert error_messages(response) == ["Pratinjau kedaluwarsa; unggah ekspornya lagi."]
     assert not Article.objects.exists() and not Redirect.objects.exists()
 
 
@@ -160,7 +160,7 @@ def test_an_oversized_export_is_a_form_error(editor_client, settings, imports_di
     response = preview(editor_client)
     assert response.status_code == 200
     errors = response.context["form"].errors["export"]
-    assert len(errors) == 1 and "command line" in errors[0]
+    assert len(errors) == 1 and "baris perintah" in errors[0]
     assert "payload" not in response.context
     assert not Article.objects.exists() and stored_files(imports_dir) == []
 
@@ -168,8 +168,8 @@ def test_an_oversized_export_is_a_form_error(editor_client, settings, imports_di
 @pytest.mark.parametrize(
     ("section_map", "message"),
     [
-        ("berita = nasional\nolahraga", "Line 2 is not “category-slug = section-slug”."),
-        ("berita = tidak-ada", "No section with the slug tidak-ada."),
+        ("berita = nasional\nolahraga", "Baris 2 bukan “category-slug = section-slug”."),
+        ("berita = tidak-ada", "Tidak ada rubrik dengan slug tidak-ada."),
     ],
 )
 def test_a_bad_section_map_is_a_form_error_keeping_the_other_input(
