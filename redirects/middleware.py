@@ -13,6 +13,11 @@ logger = logging.getLogger(__name__)
 CACHE_CONTROL = "public, max-age=3600"
 
 
+def requested_address(request):
+    """Return the request's path and query, never read as "//host/...": "//judul/" is the path /judul/."""
+    return "/" + request.get_full_path().lstrip("/")
+
+
 class OldAddressMiddleware:
     """Answer an imported site's old addresses with a 301 straight to what they became here.
 
@@ -26,7 +31,7 @@ class OldAddressMiddleware:
     def __call__(self, request):
         if request.method not in ("GET", "HEAD"):
             return self.get_response(request)
-        if request.path == "/" and normalize_path(request.get_full_path()) != "/":
+        if request.path == "/" and normalize_path(requested_address(request)) != "/":
             return self.answer(request) or self.without_ids(request)
         response = self.get_response(request)
         if response.status_code != 404:
@@ -37,7 +42,7 @@ class OldAddressMiddleware:
     def answer(request):
         """Return the 301 to where request's path leads, or None if it leads nowhere."""
         try:
-            url = redirect_target(request.get_full_path())
+            url = redirect_target(requested_address(request))
         except (OperationalError, InterfaceError) as error:
             # The database's guard above answers for it (DatabaseUnavailableMiddleware: 503).
             logger.warning("Old addresses unavailable", exc_info=True)

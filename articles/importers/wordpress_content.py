@@ -24,7 +24,7 @@ An embed is the portal's: a paragraph holding only a link to the address
 import html
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlsplit, urlunsplit
@@ -62,9 +62,14 @@ def convert_content(
     *,
     attachment: Callable[[int], Attachment | None] = _no_attachment,
     link_map: Callable[[str], str | None] = _no_link,
+    attached_ids: Sequence[int] = (),
 ) -> Converted:
-    """Return the body HTML of a WordPress post's content, with what was found on the way."""
-    state = _State(attachment=attachment, link_map=link_map)
+    """Return the body HTML of a WordPress post's content, with what was found on the way.
+
+    attached_ids: the post's own attachments in WordPress's gallery order
+    (menu_order, then id), which a [gallery] without ids shows.
+    """
+    state = _State(attachment=attachment, link_map=link_map, attached_ids=tuple(attached_ids))
     # The private-use characters the conversion uses as markers cannot come from the content.
     text = MARKER_CHARS_RE.sub("", (content or "").replace("\r\n", "\n").replace("\r", "\n"))
     if not text.strip():
@@ -97,6 +102,7 @@ def convert_content(
 class _State:
     attachment: Callable
     link_map: Callable
+    attached_ids: tuple = ()
     warnings: list = field(default_factory=list)
     attachment_ids: list = field(default_factory=list)
     image_urls: list = field(default_factory=list)
@@ -432,8 +438,12 @@ def _gallery(attrs, state):
     raw = attrs.get("ids") or attrs.get("include") or ""
     ids = [int(value) for value in re.findall(r"\d+", raw)]
     if not ids:
-        state.warn("A [gallery] without ids (the post's attached images) was removed.")
-        return ""
+        # WordPress then shows the images attached to the post, less those excluded.
+        excluded = {int(value) for value in re.findall(r"\d+", attrs.get("exclude", ""))}
+        ids = [attachment_id for attachment_id in state.attached_ids if attachment_id not in excluded]
+        if not ids:
+            state.warn("A [gallery] of the post's attached images, but none is in the export, was removed.")
+            return ""
     figures, found = [], []
     for attachment_id in ids:
         item = state.find_attachment(attachment_id)

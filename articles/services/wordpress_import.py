@@ -235,6 +235,8 @@ class Survey:
     guest_profiles: dict = field(default_factory=dict)  # login -> (display name, bio)
     attachments: dict = field(default_factory=dict)  # id -> Attachment (+ description in .extra)
     attachment_meta: dict = field(default_factory=dict)  # id -> (title, description, link)
+    attachment_parents: dict = field(default_factory=dict)  # id -> the post or page it was uploaded to
+    attached: dict = field(default_factory=dict)  # post id -> [(menu_order, attachment id)]
     posts: dict = field(default_factory=dict)  # id -> PostPlan (posts and pages)
     links: dict = field(default_factory=dict)  # normalized old path -> id
     offset: object = None
@@ -352,6 +354,9 @@ def _survey_item(survey, item, offsets):
             caption=plain(item.excerpt),
         )
         survey.attachment_meta[item.post_id] = (plain(item.title), plain(item.content), item.link)
+        if item.post_parent:
+            survey.attachment_parents[item.post_id] = item.post_parent
+            survey.attached.setdefault(item.post_parent, []).append((item.menu_order, item.post_id))
     elif post_type == "guest-author":
         login = item.meta("cap-user_login") or item.post_name.removeprefix("cap-")
         survey.guest_profiles[login] = (
@@ -401,6 +406,7 @@ class _Importer:
         self.images = {}  # uploads path -> InlineImage (this run and before)
         self.images_by_hash = {}  # sha256 -> InlineImage
         self.new_images = []  # pks whose renditions are to be made
+        self.unhomed_attachments = []  # ids of attachments whose file was not imported
         self.written = []  # articles created or updated
         self.batches = 0  # committed
         self.seen = {Kind.POST: set(), Kind.PAGE: set()}
@@ -790,6 +796,7 @@ class _Importer:
                 item.content,
                 attachment=self.survey.attachments.get,
                 link_map=self._link_map,
+                attached_ids=self._attached_images(item.post_id),
             )
             work.append((item.post_type, item, converted))
             featured = item.meta("_thumbnail_id").strip()
@@ -868,6 +875,7 @@ class _Importer:
         path = self._uploads_path(url)
         if path is None:
             self.report.count("attachment", "skipped")
+            self.unhomed_attachments.append(item.post_id)
             if url:
                 self.report.warn(
                     f"attachment {item.post_id}", f"not an image of the site, not imported: {url}"
@@ -948,10 +956,20 @@ class _Importer:
         path = self._uploads_path(attachment.url)
         return attachment, (self.images.get(path) if path else None)
 
+    def _attached_images(self, post_id):
+        """Return the ids of the images uploaded to a post, in WordPress's gallery order."""
+        ids = []
+        for _order, attachment_id in sorted(self.survey.attached.get(post_id, ())):
+            attachment = self.survey.attachments.get(attachment_id)
+            if attachment is not None and self._uploads_path(attachment.url) is not None:
+                ids.append(attachment_id)
+        return ids
+
     def _attachment_import(self, item):
         attachment, image = self._attachment_image(item.post_id)
         if image is None:
             self.report.count("attachment", "skipped")
+            self.unhomed_attachments.append(item.post_id)
             return
         title, description, link = self.survey.attachment_meta.get(item.post_id, ("", "", ""))
         checksum = _checksum(attachment.alt, attachment.caption, description, image.pk)
@@ -1338,6 +1356,27 @@ class _Importer:
             if person is not None and person.id:
                 addresses.append(f"/?author={person.id}")
             self._redirects(addresses, author)
+        self._attachment_pages_redirects()
+
+    def _attachment_pages_redirects(self):
+        """Lead the pages of attachments whose file stayed behind to the post they belong to."""
+        parents = {}
+        for attachment_id in self.unhomed_attachments:
+            parent = self.survey.attachment_parents.get(attachment_id)
+            plan = self.survey.posts.get(parent)
+            if plan is None:
+                continue
+            kind = Kind.POST if plan.post_type == "post" else Kind.PAGE
+            row = self._ledger_get(kind, parent)
+            if row is not None and row.object_id:
+                parents.setdefault((kind, row.object_id), []).append(attachment_id)
+        models = {Kind.POST: Article, Kind.PAGE: Page}
+        for kind, model in models.items():
+            pks = [pk for (each, pk) in parents if each == kind]
+            for target in model.objects.filter(pk__in=pks):
+                for attachment_id in parents[(kind, target.pk)]:
+                    link = self.survey.attachment_meta.get(attachment_id, ("", "", ""))[2]
+                    self._redirects([link, f"/?attachment_id={attachment_id}"], target)
 
     # --- the end ------------------------------------------------------------------------------
 
