@@ -10,6 +10,7 @@ the previous copy (the render lock of the middleware), or the new one after.
 import io
 import logging
 import threading
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -22,6 +23,8 @@ logger = logging.getLogger(__name__)
 _warmer = None
 # The most pages one change warms: the home page, its sections, tags and authors, feeds...
 MOST_PAGES = 40
+# While warming is deferred: the tags the changes asked for (None in it: everything).
+_deferred = []
 
 
 def register_warmer(paths_for_tags):
@@ -87,8 +90,29 @@ def warm(paths, origins=None, environ=None):
     return statuses
 
 
+@contextmanager
+def warming_deferred():
+    """Warm once, when the block ends, what the changes inside it asked for.
+
+    For a long run of changes (an import's hundreds of batches): each batch
+    still invalidates what it changed, but the pages are rendered again once,
+    not after every batch, which would take the run's own time.
+    """
+    held = set()
+    _deferred.append(held)
+    try:
+        yield
+    finally:
+        _deferred.remove(held)
+        if held:
+            warm_after_change(None, None if None in held else frozenset().union(*held), hard=False)
+
+
 def warm_after_change(sender, tags, hard, **kwargs):
     if _warmer is None or settings.PAGE_CACHE_SECONDS <= 0 or not settings.PAGE_CACHE_WARM:
+        return
+    if _deferred:
+        _deferred[-1].add(None if tags is None else frozenset(tags))
         return
     try:
         paths = list(dict.fromkeys(_warmer(tags)))[:MOST_PAGES]

@@ -81,6 +81,13 @@ def main(argv=None):
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
         )
+        # The pages the import invalidates are warmed with the site's real static files.
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
         for label in ("first import", "re-import"):
             print(f"\n--- {label} ---", flush=True)
             run = run_import(env, posts=args.posts, images=args.images)

@@ -39,6 +39,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 import pagecache
+from pagecache.warming import warming_deferred
 from redirects.paths import normalize_path
 from redirects.services import redirects_record
 
@@ -269,7 +270,9 @@ def import_wordpress(
                 importer.run(source)
                 transaction.set_rollback(True)
         else:
-            importer.run(source)
+            # Each batch invalidates the pages it changed; they are rendered again once, at the end.
+            with warming_deferred():
+                importer.run(source)
     except KeyboardInterrupt:
         # Ctrl-C: the batch being written was rolled back, the ones before it stand.
         report.interrupted = True
