@@ -31,8 +31,11 @@ class OldAddressMiddleware:
     def __call__(self, request):
         if request.method not in ("GET", "HEAD"):
             return self.get_response(request)
-        if request.path == "/" and normalize_path(requested_address(request)) != "/":
-            return self.answer(request) or self.without_ids(request)
+        if request.path == "/" and request.GET:
+            if normalize_path(requested_address(request)) != "/":
+                return self.answer(request) or self.without_ids(request)
+            if request.GET.get("feed"):  # WordPress's plain feed address, "/?feed=rss2"
+                return self.answer(request) or self.get_response(request)
         response = self.get_response(request)
         if response.status_code != 404:
             return response

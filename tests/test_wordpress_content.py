@@ -236,6 +236,18 @@ def test_gallery_shortcode(attribute):
     assert result.warnings == ["Gallery attachment 99 is not in the export."]
 
 
+def test_gallery_without_ids_shows_the_post_s_attached_images_in_order():
+    result = convert("[gallery]", attached_ids=[2, 1])
+    assert result.gallery_ids == [[2, 1]]
+    assert result.html.index("dua.jpg") < result.html.index("satu.jpg")
+    assert convert('[gallery exclude="2"]', attached_ids=[2, 1]).gallery_ids == [[1]]
+    nothing = convert("Teks\n\n[gallery]")
+    assert nothing.html == "<p>Teks</p>"
+    assert nothing.warnings == [
+        "A [gallery] of the post's attached images, but none is in the export, was removed."
+    ]
+
+
 def test_gallery_inline_in_paragraph_is_unwrapped():
     html = convert('<!-- wp:paragraph --><p>[gallery ids="1"]</p><!-- /wp:paragraph -->').html
     assert html.startswith("<figure>") and "<p>" not in html

@@ -393,6 +393,15 @@ def test_import_without_media_keeps_image_addresses(tmp_path):
     assert not InlineImage.objects.exists()
 
 
+def test_attachment_pages_whose_file_stayed_behind_lead_to_their_post(client):
+    run_import()
+    story = article(100).get_absolute_url()
+    for old in ("/2024/03/01/banjir-jakarta-timur/banjir/", "/?attachment_id=42"):
+        response = client.get(old)
+        assert response.status_code == 301, old
+        assert response["Location"] == story
+
+
 def test_tags_are_matched_not_duplicated(uploads):
     Tag.objects.create(name="banjir", slug="banjir")
     run_import()
