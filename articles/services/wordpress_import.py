@@ -106,7 +106,7 @@ class WordPressImportOptions:
     overwrite: bool = False  # also rewrite what editors changed here since the last import
     dry_run: bool = False
     renditions: bool = True  # make the new images' renditions at the end
-    jobs: int = 1  # processes for the renditions
+    jobs: int = 1  # processes for the links and renditions at the end (PostgreSQL)
     batch_size: int = 100
     by: AbstractBaseUser | None = None
 
@@ -246,6 +246,8 @@ class Survey:
 
 
 ProgressCallback = Callable[[str, int, int], None]
+# Articles per batch when storing their links ("Baca juga", previous and next) after the import.
+LINKS_BATCH_SIZE = 200
 
 
 def import_wordpress(
@@ -1403,7 +1405,28 @@ class _Importer:
         stale = sorted(stale)
         for start in range(0, len(stale), 2000):
             Article.objects.filter(pk__in=stale[start : start + 2000]).update(links=None)
-        backfill_links()
+        self.total = Article.objects.published().filter(links__isnull=True).count()
+        self.done = 0
+        self._progress("links", force=True)  # the phase's clock starts here, for its rate
+        jobs = max(1, self.options.jobs)
+        if jobs == 1 or connection.vendor == "sqlite":
+            backfill_links(LINKS_BATCH_SIZE, progress=self._links_progress)
+        else:
+            # Ranking "Baca juga" is most of an import's time: shared among processes, as
+            # `manage.py precompute_articles --jobs` does.
+            connection.close()  # the children open their own
+            with process_pool(jobs) as pool:
+                parts = [
+                    pool.submit(backfill_links, LINKS_BATCH_SIZE, part=(index, jobs)) for index in range(jobs)
+                ]
+                for part in parts:
+                    self.done += part.result()
+                    self._progress("links")
+
+    def _links_progress(self, message):
+        # backfill_links reports after each batch of LINKS_BATCH_SIZE articles.
+        self.done = min(self.total, self.done + LINKS_BATCH_SIZE)
+        self._progress("links")
 
     def _renditions_make(self):
         pending = [
@@ -1416,6 +1439,7 @@ class _Importer:
         if not pending:
             return
         self.total, self.done = len(pending), 0
+        self._progress("renditions", force=True)
         jobs = max(1, self.options.jobs)
         if jobs == 1 or connection.vendor == "sqlite":
             # SQLite has one writer: processes would wait on each other's locks.

@@ -83,7 +83,7 @@ class Command(BaseCommand):
             "--jobs",
             type=int,
             default=os.cpu_count() or 1,
-            help="Processes for the renditions (default: one per core).",
+            help="Processes for the links and renditions at the end, on PostgreSQL (default: one per core).",
         )
         parser.add_argument(
             "--batch-size", type=int, default=100, help="Items per transaction (default 100)."
