@@ -535,3 +535,16 @@ def test_a_large_export_is_read_in_bounded_memory(tmp_path):
 
     assert count == 20_000
     assert peak < 20 * 1024 * 1024, f"peak {peak / 1024 / 1024:.1f} MB"
+
+
+def test_an_item_without_post_id_takes_the_id_of_its_guid_or_link():
+    export = (
+        b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:wp="https://wordpress.org/export/1.2/">'
+        b"<channel><wp:wxr_version>1.2</wp:wxr_version>"
+        b'<item><title>A</title><guid isPermaLink="false">http://situs.example/?p=19</guid></item>'
+        b"<item><title>B</title><link>https://situs.example/?page_id=7&amp;x=1</link></item>"
+        b"<item><title>C</title><link>https://situs.example/judul/</link></item>"
+        b"</channel></rss>"
+    )
+    items = [record for record in WXRReader(io.BytesIO(export)).records() if isinstance(record, WPItem)]
+    assert [item.post_id for item in items] == [19, 7, None]

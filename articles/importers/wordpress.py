@@ -104,6 +104,7 @@ class WPItem:
     # meta_key -> values in document order (_thumbnail_id, _wp_old_slug, _yoast_wpseo_title, ...).
     postmeta: dict[str, list[str]] = field(default_factory=dict)
     comment_count: int = 0  # comments are counted, not imported
+    pub_date: str = ""  # the RSS pubDate, which WordPress writes in GMT ("Fri, 01 Mar 2024 01:00:00 +0000")
 
     def meta(self, key, default=""):
         """Return the first value of a postmeta key, or default."""
@@ -349,7 +350,7 @@ def make_item(elem, comments):
         return fields.get(name, "").strip()
 
     return WPItem(
-        post_id=to_int(text("wp:post_id")),
+        post_id=to_int(text("wp:post_id")) or id_in_address(text("guid")) or id_in_address(text("link")),
         post_type=text("wp:post_type") or "post",
         title=text("title"),
         link=text("link"),
@@ -371,7 +372,18 @@ def make_item(elem, comments):
         categories=categories,
         postmeta=postmeta,
         comment_count=comments,
+        pub_date=text("pubDate"),
     )
+
+
+# WordPress's own guid of a post ("https://situs.example/?p=123"), its plain permalink too.
+ID_IN_ADDRESS_RE = re.compile(r"[?&](?:p|page_id|attachment_id)=([0-9]{1,18})(?:&|#|$)")
+
+
+def id_in_address(address):
+    """Return the post id in "…/?p=123" (a hand-made export may have no wp:post_id), or None."""
+    found = ID_IN_ADDRESS_RE.search(address or "")
+    return int(found.group(1)) if found else None
 
 
 def to_int(value):

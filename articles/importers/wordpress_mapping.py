@@ -9,6 +9,7 @@ import html
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import unquote, urlsplit
 
 from django.utils.text import slugify
@@ -75,6 +76,27 @@ def local_offset(samples):
     if not offsets:
         return None
     return timedelta(seconds=offsets.most_common(1)[0][0])
+
+
+RSS_YEAR_RE = re.compile(r"\s[0-9]{4}\s")
+
+
+def rss_date_gmt(value):
+    """Return an item's RSS pubDate as WordPress's GMT "2024-03-01 01:00:00", or None.
+
+    Where an export has no post_date_gmt (one written by hand, or by another
+    tool), pubDate still tells the site's offset. Drafts carry a made-up one
+    (1970, or "-0001"): dates before 1971 are no evidence.
+    """
+    if not RSS_YEAR_RE.search(value or ""):  # "-0001", which the parser would read as 2000
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment is None or moment.tzinfo is None or moment.year < 1971:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def parse_wp_date(value):

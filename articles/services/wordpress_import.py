@@ -60,6 +60,7 @@ from ..importers.wordpress_mapping import (
     plain,
     post_status,
     primary_category,
+    rss_date_gmt,
     seo_fields,
     wp_slug,
 )
@@ -241,6 +242,7 @@ class Survey:
     posts: dict = field(default_factory=dict)  # id -> PostPlan (posts and pages)
     links: dict = field(default_factory=dict)  # normalized old path -> id
     offset: object = None
+    offset_assumed: bool = False  # no post_date_gmt anywhere: the portal's zone was taken
     totals: Counter = field(default_factory=Counter)
     addresses: dict = field(default_factory=dict)  # id -> new address (posts and pages)
 
@@ -264,6 +266,9 @@ def import_wordpress(
     _check_options(options)
     survey = _survey(source, progress)
     report = ImportReport(site=survey.source, dry_run=options.dry_run)
+    if survey.offset_assumed and survey.totals["post"] + survey.totals["page"]:
+        hours = survey.offset.total_seconds() / 3600
+        report.warn("export", f"no post_date_gmt in the export: its dates were read as UTC{hours:+g}")
     importer = _Importer(survey, options, report, progress)
     try:
         if options.dry_run:
@@ -340,6 +345,10 @@ def _survey(source, progress):
     except WXRError as error:
         raise WordPressImportError(f"The export cannot be read: {error}") from error
     survey.offset = local_offset(offsets)
+    if survey.offset is None:
+        # No item has both dates: site-local dates are read in the portal's own time zone.
+        survey.offset = timezone.localtime().utcoffset()
+        survey.offset_assumed = True
     return survey
 
 
@@ -348,8 +357,9 @@ def _survey_item(survey, item, offsets):
     survey.totals[post_type] += 1
     if item.post_id is None:
         return
-    if len(offsets) < 200 and item.post_date and item.post_date_gmt:
-        offsets.append((item.post_date, item.post_date_gmt))
+    if len(offsets) < 200 and item.post_date:
+        if gmt := item.post_date_gmt or rss_date_gmt(item.pub_date):
+            offsets.append((item.post_date, gmt))
     if post_type == "attachment":
         url = item.attachment_url or item.guid
         survey.attachments[item.post_id] = Attachment(
@@ -374,7 +384,7 @@ def _survey_item(survey, item, offsets):
         survey.posts[item.post_id] = PostPlan(
             post_type=post_type,
             status=status,
-            slug=wp_slug(item.post_name),
+            slug=wp_slug(item.post_name) or wp_slug(plain(item.title)),  # WordPress's own fallback
             link=item.link,
             published=published,
             parent=item.post_parent,
