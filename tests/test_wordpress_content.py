@@ -489,3 +489,17 @@ def test_any_mix_converts_and_sanitizes(pieces):
     body = sanitize_body(result.html).lower()
     assert "<script" not in body and "onerror" not in body and "javascript:" not in body
     assert "wp:" not in body and "[caption" not in body and "[gallery" not in body
+
+
+def test_dynamic_blocks_are_dropped_with_a_warning():
+    result = convert(
+        "<!-- wp:paragraph --><p>Isi.</p><!-- /wp:paragraph -->\n"
+        '<!-- wp:latest-posts {"postsToShow":3} /-->\n'
+        "<!-- wp:query --><div><!-- wp:post-title /--></div><!-- /wp:query -->"
+    )
+    assert result.html == "<p>Isi.</p>"
+    assert [warning.split(" lists ")[0] for warning in result.warnings] == [
+        "Block core/latest-posts",
+        "Block core/query",
+    ]
+    assert all(warning.endswith(": dropped.") for warning in result.warnings)

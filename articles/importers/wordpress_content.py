@@ -232,10 +232,21 @@ PASS_THROUGH_BLOCKS = frozenset(
         "core/columns",
         "core/column",
         "core/shortcode",
+        "core/cover",
+        "core/media-text",
+        "core/file",
+        "core/details",
     }
 )
 # Blocks with nothing for a reader of the portal.
 DROPPED_BLOCKS = frozenset({"core/spacer", "core/more", "core/nextpage", "core/buttons", "core/button"})
+# Blocks WordPress renders on each request from its own database (lists of its posts, its
+# menus, comments, the theme's parts): nothing of them is in the export, nothing to keep.
+DYNAMIC_BLOCK_RE = re.compile(
+    r"core/(?:archives|avatar|calendar|categories|latest-comments|latest-posts|loginout|navigation\S*"
+    r"|page-list\S*|post-\S+|query\S*|read-more|rss|search|site-\S+|tag-cloud|term-description"
+    r"|comment\S*|home-link|template-part|pattern|block|footnotes)"
+)
 
 
 def _inner(block, state):
@@ -264,6 +275,11 @@ def _render_block(block, state):
         return _gallery_block(block, state)
     if name == "core/embed" or name.startswith("core-embed/"):
         return _embed_block(block, state)
+    if DYNAMIC_BLOCK_RE.fullmatch(name):
+        state.warn(
+            f"Block {name} lists the old site's own pages (WordPress draws it on each request): dropped."
+        )
+        return ""
     state.warn(f"Unknown block {name}: its HTML was kept.")
     return _inner(block, state)
 
