@@ -179,7 +179,18 @@ def process_pool(jobs):
     # Fresh processes (spawned, not forked): this one may run threads (a connection pool's)
     # that a forked child would inherit stopped, holding their locks.
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(jobs, mp_context=context, initializer=django.setup)
+    # The children work on this process's database, even where it was chosen at run time
+    # (a test database) rather than by the settings they read.
+    name = connection.settings_dict["NAME"]
+    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_child_setup, initargs=(name,))
+
+
+def _child_setup(database_name):
+    django.setup()
+    from django.conf import settings
+
+    settings.DATABASES["default"]["NAME"] = database_name
+    connection.settings_dict["NAME"] = database_name
 
 
 def backfill_bodies(batch_size, *, progress=None):

@@ -40,6 +40,7 @@ from taggit.models import Tag
 
 import pagecache
 from pagecache.warming import warming_deferred
+from redirects.models import Redirect
 from redirects.paths import normalize_path
 from redirects.services import redirects_record
 
@@ -78,7 +79,7 @@ from ..models import (
     TaggedArticle,
     validate_section_slug,
 )
-from ..precomputed import backfill_links, neighbour_table, process_pool
+from ..precomputed import backfill_links, neighbour_table, process_pool, vacuum
 from ..tasks import library_image_renditions, renditions_current
 from .imports import author_get_or_create
 
@@ -1415,11 +1416,15 @@ class _Importer:
         stale = sorted(stale)
         for start in range(0, len(stale), 2000):
             Article.objects.filter(pk__in=stale[start : start + 2000]).update(links=None)
+        # Thousands of rows arrived since the planner last looked: ranking "Baca juga" on its
+        # stale statistics took more than twice as long (124 against 52 ms an article at 10,000).
+        vacuum([Article, TaggedArticle, Redirect, ImportedItem, InlineImage])
         self.total = Article.objects.published().filter(links__isnull=True).count()
         self.done = 0
         self._progress("links", force=True)  # the phase's clock starts here, for its rate
         jobs = max(1, self.options.jobs)
-        if jobs == 1 or connection.vendor == "sqlite":
+        if jobs == 1 or connection.vendor == "sqlite" or connection.in_atomic_block:
+            # In a transaction (a caller's, a test's), other processes would not see the rows.
             backfill_links(LINKS_BATCH_SIZE, progress=self._links_progress)
         else:
             # Ranking "Baca juga" is most of an import's time: shared among processes, as
@@ -1451,7 +1456,7 @@ class _Importer:
         self.total, self.done = len(pending), 0
         self._progress("renditions", force=True)
         jobs = max(1, self.options.jobs)
-        if jobs == 1 or connection.vendor == "sqlite":
+        if jobs == 1 or connection.vendor == "sqlite" or connection.in_atomic_block:
             # SQLite has one writer: processes would wait on each other's locks.
             for pk in pending:
                 self.report.renditions += image_renditions(pk)
