@@ -176,7 +176,8 @@ class ImportReport:
             for key in ("fetched", "reused", "missing", "to fetch")
             if self.media[key]
         )
-        out.append(f"  media: {media or 'none'}")
+        if media or not self.media["not fetched"]:
+            out.append(f"  media: {media or 'none'}")
         if self.media["not fetched"]:
             out.append(
                 f"  media: {self.media['not fetched']} images keep their old addresses "
