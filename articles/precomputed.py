@@ -25,12 +25,12 @@ not pay for them.
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
-import django
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import F, Window
 from django.db.models.functions import Lag, Lead
 
+from newsportal.processes import worker_setup
 from pagecache import content_generation
 from pagecache.models import StoredPage
 from pagecache.stored import enabled as stored_pages_enabled
@@ -182,15 +182,7 @@ def process_pool(jobs):
     # The children work on this process's database, even where it was chosen at run time
     # (a test database) rather than by the settings they read.
     name = connection.settings_dict["NAME"]
-    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_child_setup, initargs=(name,))
-
-
-def _child_setup(database_name):
-    django.setup()
-    from django.conf import settings
-
-    settings.DATABASES["default"]["NAME"] = database_name
-    connection.settings_dict["NAME"] = database_name
+    return ProcessPoolExecutor(jobs, mp_context=context, initializer=worker_setup, initargs=(name,))
 
 
 def backfill_bodies(batch_size, *, progress=None):
