@@ -152,9 +152,7 @@ def backfill(batch_size=500, *, jobs=1, progress=None):
     elif jobs <= 1:
         links = backfill_links(batch_size, progress=progress)
     else:
-        with process_pool(jobs) as pool:
-            parts = [pool.submit(backfill_links, batch_size, part=(index, jobs)) for index in range(jobs)]
-            links = sum(part.result() for part in parts)
+        links = backfill_links_shared(batch_size, jobs)
     pages = backfill_pages(batch_size, jobs=jobs, progress=progress)
     vacuum([model for model, count in ((Article, bodies + links), (StoredPage, pages)) if count])
     return {"bodies": bodies, "links": links, "pages": pages}
@@ -199,6 +197,16 @@ def backfill_bodies(batch_size, *, progress=None):
         if progress is not None:
             progress(f"bodies: {bodies}")
     return bodies
+
+
+def backfill_links_shared(batch_size, jobs):
+    """Store the links of the public articles that have none with jobs processes; return how many.
+
+    Each process takes its share (pk % jobs) over its own database connection.
+    """
+    with process_pool(jobs) as pool:
+        parts = [pool.submit(backfill_links, batch_size, part=(index, jobs)) for index in range(jobs)]
+        return sum(part.result() for part in parts)
 
 
 def backfill_links(batch_size=500, *, part=(0, 1), progress=None):

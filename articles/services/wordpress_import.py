@@ -79,7 +79,7 @@ from ..models import (
     TaggedArticle,
     validate_section_slug,
 )
-from ..precomputed import backfill_links, neighbour_table, process_pool, vacuum
+from ..precomputed import backfill_links, backfill_links_shared, neighbour_table, process_pool, vacuum
 from ..tasks import library_image_renditions, renditions_current
 from .imports import author_get_or_create
 
@@ -1423,21 +1423,25 @@ class _Importer:
         self.total = Article.objects.published().filter(links__isnull=True).count()
         self.done = 0
         self._progress("links", force=True)  # the phase's clock starts here, for its rate
-        jobs = max(1, self.options.jobs)
-        if jobs == 1 or connection.vendor == "sqlite" or connection.in_atomic_block:
-            # In a transaction (a caller's, a test's), other processes would not see the rows.
+        jobs = self._jobs()
+        if jobs == 1:
             backfill_links(LINKS_BATCH_SIZE, progress=self._links_progress)
         else:
             # Ranking "Baca juga" is most of an import's time: shared among processes, as
             # `manage.py precompute_articles --jobs` does.
             connection.close()  # the children open their own
-            with process_pool(jobs) as pool:
-                parts = [
-                    pool.submit(backfill_links, LINKS_BATCH_SIZE, part=(index, jobs)) for index in range(jobs)
-                ]
-                for part in parts:
-                    self.done += part.result()
-                    self._progress("links")
+            self.done = backfill_links_shared(LINKS_BATCH_SIZE, jobs)
+            self._progress("links")
+
+    def _jobs(self):
+        """Return how many processes may share the work at the end: options.jobs, or 1 where they cannot.
+
+        SQLite has one writer (processes would wait on each other's locks), and
+        in a transaction (a caller's, a test's) other processes would not see the rows.
+        """
+        if connection.vendor == "sqlite" or connection.in_atomic_block:
+            return 1
+        return max(1, self.options.jobs)
 
     def _links_progress(self, message):
         # backfill_links reports after each batch of LINKS_BATCH_SIZE articles.
@@ -1456,9 +1460,8 @@ class _Importer:
             return
         self.total, self.done = len(pending), 0
         self._progress("renditions", force=True)
-        jobs = max(1, self.options.jobs)
-        if jobs == 1 or connection.vendor == "sqlite" or connection.in_atomic_block:
-            # SQLite has one writer: processes would wait on each other's locks.
+        jobs = self._jobs()
+        if jobs == 1:
             for pk in pending:
                 self.report.renditions += image_renditions(pk)
                 self.done += 1
