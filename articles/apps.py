@@ -32,7 +32,7 @@ class ArticlesConfig(AppConfig):
 
         import pagecache
 
-        from .models import Article, Correction, Credit
+        from .models import Article, Correction, Credit, LiveUpdate
 
         # Every save inside a revision block (services, the admin) keeps a version of the
         # article together with its credits and corrections.
@@ -42,14 +42,20 @@ class ArticlesConfig(AppConfig):
         reversion.register(
             Article,
             follow=["credits", "corrections"],
-            exclude=["search_vector", "body_html", "body_outline", "body_words", "links"],
-        )
+            exclude=[
+                "search_vector", "body_html", "body_outline", "body_words", "links", "live_sequence",
+                "live_updated_at",
+            ],
+        )  # fmt: skip
+        # Each update's own history: who wrote, published, edited or removed it, and when.
+        reversion.register(LiveUpdate, exclude=["body_html"])
         user_locked_out.connect(log_lockout, dispatch_uid="articles_log_lockout")
         post_migrate.connect(sync_search_config, sender=self, dispatch_uid="articles_sync_search_config")
         from . import cachetags, chrome
 
-        # When a scheduled article goes live, the pages it appears on are invalidated then.
-        pagecache.register_next_change(Article.objects.next_scheduled_at, cachetags.due_tags)
+        # When a scheduled article goes live (or a coverage starts or ends), the pages it appears
+        # on are invalidated then.
+        pagecache.register_next_change(cachetags.next_change, cachetags.due_tags)
         models.signals.pre_delete.connect(
             cachetags.article_deleting, sender=Article, dispatch_uid="articles_invalidate_deleted"
         )

@@ -6,7 +6,9 @@ Entity tags name one thing and go on every page showing it: `article:<pk>`
 Listing tags name a list whose members change when articles come and go:
 `list:all` (home, Terkini, feeds, sitemaps, the index, search),
 `list:section:<pk>` (a section's page and its parents'), `list:tag:<pk>`,
-`list:author:<pk>` and `list:day:<YYYY-MM-DD>`.
+`list:author:<pk>` and `list:day:<YYYY-MM-DD>`. A live coverage's updates have
+their own tag, `live:<pk>` (its page, its updates endpoint and feed, the
+sitemaps listing it): publishing an update touches nothing else.
 
 So publishing an article touches its own tags and its listings: the home
 page, its sections, tags, authors, feeds, sitemaps and its day index go
@@ -34,10 +36,23 @@ LIST_ALL = "list:all"
 # The pictures feeds and sitemaps list (lead images, gallery photos, their renditions): they
 # go stale when a gallery's photos or an image's renditions change, which moves no listing.
 PICTURES = "list:pictures"
+# The lists whose entries carry a coverage's newest update time (the sitemaps' lastmod).
+LIVE_TIMES = "list:live"
 
 
 def article_tag(pk):
     return f"article:{pk}"
+
+
+def live_tag(pk):
+    """What shows a coverage's updates (or their time): its page, endpoint, feed, the sitemaps listing it."""
+    return f"live:{pk}"
+
+
+def live_changed(pk, *, hard=False):
+    """Invalidate what a coverage's updates touch (services/live.py, on commit); hard: a removal."""
+    pagecache.invalidate_tags({live_tag(pk)}, hard=hard)
+    pagecache.invalidate_tags({LIVE_TIMES})
 
 
 def section_tags(section):
@@ -119,7 +134,7 @@ def article_changing(pk):
         refresh_links({pk, *neighbours})
         tags = listing_tags(before) | listing_tags(after) | {pagecache.SCHEDULE_TAG}
         if before or after:
-            tags.add(article_tag(pk))
+            tags.update({article_tag(pk), live_tag(pk)})
         tags.update(article_tag(other) for other in neighbours)
         hard = before is not None and (after is None or after["corrections"] > before["corrections"])
         pagecache.invalidate_tags(tags, hard=hard)
@@ -145,13 +160,33 @@ def article_deleting(sender, instance, **kwargs):
     pagecache.pages_changed(tags, hard=True)
 
 
+def next_change():
+    """Return the next moment public pages change by themselves: a scheduled publication, or a
+    live coverage starting or ending at its set time (its badge comes or goes)."""
+    now = timezone.now()
+    published = Article.objects.published()
+    moments = [
+        Article.objects.next_scheduled_at(),
+        published.filter(live_started_at__gt=now).order_by("live_started_at")
+        .values_list("live_started_at", flat=True).first(),
+        published.filter(live_ended_at__gt=now).order_by("live_ended_at")
+        .values_list("live_ended_at", flat=True).first(),
+    ]  # fmt: skip
+    return min(filter(None, moments), default=None)
+
+
 def due_tags(since, until):
-    """Return the tags of the articles whose scheduled publication fell in (since, until], Unix times.
+    """Return the tags of the articles whose scheduled publication fell in (since, until], Unix times,
+    and of the coverages that started or ended then.
 
     Their stored links are made on the way, as a publication's are.
     """
     start, end = (datetime.fromtimestamp(moment, tz=UTC) for moment in (since, until))
     tags = set()
+    for field in ("live_started_at", "live_ended_at"):
+        span = {f"{field}__gt": start, f"{field}__lte": end}
+        for pk in Article.objects.published().filter(**span).values_list("pk", flat=True):
+            tags.update({article_tag(pk), live_tag(pk)})
     for pk in (
         Article.objects.published()
         .filter(published_at__gt=start, published_at__lte=end)

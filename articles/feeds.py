@@ -17,9 +17,14 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 
+from pagecache import tag_page
+
+from . import cachetags, live
+from .html import plain_text
 from .models import Article, Section
 from .sections import section_tree
 from .selectors import gallery_photos, with_gallery_photos
@@ -251,4 +256,78 @@ class SectionAtomFeed(SectionFeed):
 
 
 class TagAtomFeed(TagFeed):
+    feed_type = AtomWithContentFeed
+
+
+class LiveUpdatesFeed(LatestArticlesFeed):
+    """…/<slug>/feed/: a live coverage's published updates, newest first, each linking to its anchor."""
+
+    def get_object(self, request, slug, **kwargs):
+        article = (
+            Article.objects.published()
+            .filter(slug=slug, live_started_at__isnull=False)
+            .select_related("section__parent")
+            .first()
+        )
+        if article is None or request.path != article.get_absolute_url() + "feed/":
+            raise Http404("No such live coverage.")
+        tag_page(request, cachetags.article_tag(article.pk))
+        source = super().get_object(request)
+        source.article = article
+        source.coverage = live.coverage_for(request, article)
+        return source
+
+    def title(self, source):
+        return f"{source.article.headline} | {settings.SITE_NAME}"
+
+    def description(self, source):
+        return source.article.description_for_meta
+
+    def link(self, source):
+        return source.article.get_absolute_url()
+
+    def items(self, source):
+        updates = sorted(source.coverage.updates, key=lambda update: (update.published_at, update.pk))
+        items = updates[::-1][:FEED_ITEMS]
+        for update in items:
+            update.feed_source = source
+        return items
+
+    def item_title(self, update):
+        title = update.title or Truncator(plain_text(update.body)).words(12)
+        return f"{_('Ralat')}: {title}" if update.is_correction else title
+
+    def item_description(self, update):
+        return ROOT_RELATIVE_URL_RE.sub(rf"\1{update.feed_source.site_url}/", " " + update.body_html)[1:]
+
+    def item_link(self, update):
+        return f"{update.feed_source.article.get_absolute_url()}#{update.anchor}"
+
+    def item_guid(self, update):
+        host = update.feed_source.host.split(":")[0]
+        return f"tag:{host},{timezone.localtime(update.published_at):%Y-%m-%d}:live-update/{update.pk}"
+
+    def item_author_name(self, update):
+        return update.author.name if update.author else None
+
+    def item_author_link(self, update):
+        return update.feed_source.site_url + update.author.get_absolute_url() if update.author else None
+
+    def item_pubdate(self, update):
+        return update.published_at
+
+    def item_updateddate(self, update):
+        return update.edited_at or update.published_at
+
+    def item_categories(self, update):
+        return [_("Pembaruan penting")] if update.is_key else []
+
+    def item_enclosures(self, update):
+        return []
+
+    def item_extra_kwargs(self, update):
+        return {}
+
+
+class LiveUpdatesAtomFeed(LiveUpdatesFeed):
     feed_type = AtomWithContentFeed

@@ -385,6 +385,14 @@ def was_public_q(*, prefix=""):
     return Q(**{f"{prefix}first_published_at__lte": timezone.now()})
 
 
+def live_q(*, prefix=""):
+    """Return "its live coverage runs now": started and not ended."""
+    now = timezone.now()
+    return Q(**{f"{prefix}live_started_at__lte": now}) & (
+        Q(**{f"{prefix}live_ended_at__isnull": True}) | Q(**{f"{prefix}live_ended_at__gt": now})
+    )
+
+
 def gone_q(*, prefix=""):
     """Return the 410 rule: withdrawn after readers saw it. A never-public withdrawal is a plain 404."""
     return Q(**{f"{prefix}status": Article.Status.WITHDRAWN}) & was_public_q(prefix=prefix)
@@ -540,6 +548,38 @@ class Article(models.Model):
     body_words = models.PositiveIntegerField(null=True, editable=False)
     # While public: {"related": [pk, ...], "older": pk, "newer": pk} ("Baca juga", previous/next).
     links = models.JSONField(null=True, editable=False)
+    # Live coverage (articles/live.py): an article that grows by timestamped updates (LiveUpdate).
+    live_started_at = models.DateTimeField(
+        _("live coverage since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Turns the article into live coverage from this time: readers see a “Langsung” badge and the "
+            "updates. A future time starts it then."
+        ),
+    )
+    live_ended_at = models.DateTimeField(
+        _("live coverage ended"),
+        null=True,
+        blank=True,
+        help_text=_("When the coverage closes: the badge goes, the page and its updates stay."),
+    )
+    live_oldest_first = models.BooleanField(
+        _("oldest update first"),
+        default=False,
+        help_text=_(
+            "For a match or a count followed from the start; otherwise the newest update comes first."
+        ),
+    )
+    live_writers_publish = models.BooleanField(
+        _("credited writers publish updates"),
+        default=False,
+        help_text=_("Writers credited on this coverage may publish their updates without an editor."),
+    )
+    # Moved by every change readers see in the updates (services/live.py), under the article's
+    # row lock: the position a reader's page polls from, and never written by article saves.
+    live_sequence = models.PositiveIntegerField(default=0, editable=False)
+    live_updated_at = models.DateTimeField(null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -685,8 +725,28 @@ class Article(models.Model):
         return reading_minutes(self.word_count)
 
     @property
+    def last_updated_at(self):
+        """Return when readers last saw a change: the editor's "updated" time or the newest live update."""
+        return max(filter(None, [self.updated_at, self.live_updated_at]), default=None)
+
+    @property
     def is_updated(self):
-        return bool(self.updated_at and self.published_at and self.updated_at > self.published_at)
+        updated = self.last_updated_at
+        return bool(updated and self.published_at and updated > self.published_at)
+
+    @property
+    def is_live_coverage(self):
+        """Return True if the article is (or was) live coverage: it shows its updates."""
+        return self.live_started_at is not None
+
+    def is_live(self):
+        """Return True while the coverage runs: started, and not ended (mirrors live_q())."""
+        now = timezone.now()
+        return (
+            self.live_started_at is not None
+            and self.live_started_at <= now
+            and (self.live_ended_at is None or self.live_ended_at > now)
+        )
 
     def credits_by_role(self):
         """Return [(role label, [authors])] in byline order, writers first."""
@@ -748,6 +808,117 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({timezone.localtime(self.published_at):%Y-%m-%d})"
+
+
+class LiveUpdateQuerySet(models.QuerySet):
+    def public(self):
+        """Return the updates readers may see: published, on an article readers may see."""
+        return self.filter(status=LiveUpdate.Status.PUBLISHED).filter(published_q(prefix="article__"))
+
+    def changed_since(self, sequence):
+        """Return the updates whose last change readers saw came after position sequence (live_sequence)."""
+        return self.filter(sequence__gt=sequence).exclude(status=LiveUpdate.Status.DRAFT)
+
+
+class LiveUpdate(models.Model):
+    """One timestamped entry of a live coverage: written in minutes, often from a phone.
+
+    Written only through services/live.py, which keeps its history (django-reversion),
+    moves the coverage's live_sequence and invalidates the coverage's pages. A
+    published update that is deleted stays as REMOVED: readers' open pages drop it,
+    and the newsroom keeps the record of who removed it and when.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        REMOVED = "removed", _("Removed")
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("coverage"), on_delete=models.CASCADE, related_name="live_updates"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.DRAFT)
+    title = models.CharField(_("short title"), max_length=160, blank=True)
+    body = models.TextField(_("update"), help_text=_("Sanitized on save, like article bodies."))
+    body_html = models.TextField(default="", editable=False)
+    author = models.ForeignKey(
+        Author,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="live_updates",
+    )
+    is_key = models.BooleanField(
+        _("key update"), default=False, help_text=_("Pinned at the top and listed in the summary box.")
+    )
+    is_correction = models.BooleanField(
+        _("correction"), default=False, help_text=_("Corrects an earlier update; labelled “Ralat”.")
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
+    # The coverage's live_sequence when readers last saw this update change (published, edited, removed).
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True, editable=False)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("edited by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
+
+    objects = LiveUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("live update")
+        verbose_name_plural = _("live updates")
+        indexes = [
+            # A poll: what changed in one coverage after a position.
+            models.Index(fields=["article", "sequence"], name="live_update_sequence"),
+            models.Index(fields=["article", "status", "-published_at"], name="live_update_published"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="live_update_published_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title or Truncator(plain_text(self.body)).words(10)
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_body(self.body)
+        from .precomputed import served_body  # it loads library images: models first
+
+        self.body_html = served_body(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def anchor(self):
+        """The update's stable id on the coverage's page: #pembaruan-<pk>."""
+        return f"pembaruan-{self.pk}"
+
+    @property
+    def is_edited(self):
+        return self.edited_at is not None
 
 
 class ArticleOldSlug(models.Model):

@@ -7,6 +7,7 @@ editor wrote can close the script element.
 
 import json
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -25,6 +26,9 @@ from .selectors import credit_name, gallery_photos
 # Google asks for a raster logo of at least 112 px; static/img/logo.png is 512 x 512.
 LOGO_PATH = "img/logo.png"
 LOGO_SIZE = 512
+
+# A running live coverage's expected end, past its newest update (coverageEndTime is required).
+LIVE_EXPECTED_SPAN = timedelta(days=1)
 
 # Like django.utils.html.json_script: nothing in the data can end the script element.
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -115,13 +119,14 @@ def section_graph(request, section, crumbs):
     }
 
 
-def news_article(request, article, crumbs):
+def news_article(request, article, crumbs, *, coverage=None):
+    """NewsArticle, or for a live coverage (with its articles.live.Coverage) a LiveBlogPosting."""
     page_url = request.build_absolute_uri(article.get_absolute_url())
     authors = [
         {"@type": "Person", "name": author.name, "url": request.build_absolute_uri(author.get_absolute_url())}
         for author in article.byline_authors()
     ]
-    modified = max(filter(None, [article.published_at, article.updated_at]), default=None)
+    modified = max(filter(None, [article.published_at, article.last_updated_at]), default=None)
     data = {
         "@type": "NewsArticle",
         "@id": f"{page_url}#article",
@@ -144,12 +149,62 @@ def news_article(request, article, crumbs):
         data["image"] = lead_image_urls(request, article)
     if article.is_advertorial:
         data["genre"] = "Advertorial"
+    if coverage is not None:
+        data.update(live_blog(request, article, coverage, page_url, authors=data["author"]))
     graph = [data, breadcrumb_list(request, crumbs, article.headline)]
     if article.kind == article.Kind.GALLERY:
         gallery = image_gallery(request, article)
         data["hasPart"] = {"@id": gallery["@id"]}
         graph.insert(1, gallery)
     return {"@context": "https://schema.org", "@graph": graph}
+
+
+def live_blog(request, article, coverage, page_url, *, authors):
+    """What makes a NewsArticle a LiveBlogPosting, as Google documents live coverage: its span and its
+    updates, each a BlogPosting with headline, time and its own address (the page, at its anchor)."""
+    updates = sorted(coverage.updates, key=lambda update: (update.published_at, update.pk), reverse=True)
+    data = {
+        "@type": "LiveBlogPosting",
+        "@id": f"{page_url}#article",
+        "coverageStartTime": _w3c_datetime(article.live_started_at),
+        "liveBlogUpdate": [],
+    }
+    # Required with the start. While it runs, the end is not known: a day past the newest news,
+    # moved on by every update (the page is rendered again for each), until the editor closes it.
+    ended = article.live_ended_at
+    if ended is None or ended > timezone.now():
+        newest = max(filter(None, [article.live_started_at, coverage.updated_at]))
+        ended = min(filter(None, [ended, newest + LIVE_EXPECTED_SPAN]))
+    data["coverageEndTime"] = _w3c_datetime(ended)
+    if article.is_live():
+        # The "LIVE" label's event, as Google reads it from a BroadcastEvent.
+        data["publication"] = {
+            "@type": "BroadcastEvent",
+            "isLiveBroadcast": True,
+            "startDate": data["coverageStartTime"],
+            "endDate": data["coverageEndTime"],
+        }
+    for update in updates:
+        text = plain_text(update.body_html)
+        entry = {
+            "@type": "BlogPosting",
+            "headline": (update.title or text)[:110],
+            "url": f"{page_url}#{update.anchor}",
+            "datePublished": _w3c_datetime(update.published_at),
+            "articleBody": text,
+        }
+        if update.edited_at:
+            entry["dateModified"] = _w3c_datetime(update.edited_at)
+        if update.author is not None:
+            entry["author"] = {
+                "@type": "Person",
+                "name": update.author.name,
+                "url": request.build_absolute_uri(update.author.get_absolute_url()),
+            }
+        else:
+            entry["author"] = authors
+        data["liveBlogUpdate"].append(entry)
+    return data
 
 
 def lead_image_urls(request, article):

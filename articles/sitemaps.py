@@ -6,16 +6,20 @@ Article entries name their pictures (Google's image sitemap extension,
 templates/sitemaps/sitemap.xml): the lead image and every gallery photo.
 """
 
+import functools
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.core.files.storage import default_storage
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
+from pagecache import tag_page
+
+from . import cachetags
 from .models import Article, Author, Credit, GalleryPhoto, Page, Section, TaggedArticle, published_q
 from .pagination import ArchivePaginator
 from .sections import load_section_tree
@@ -28,6 +32,26 @@ NEWS_WINDOW = timedelta(hours=48)
 NEWS_URLS_PER_SITEMAP = 1_000
 # Google's image sitemaps take at most 1,000 images per page.
 IMAGES_PER_URL = 1_000
+
+
+def article_lastmod(article):
+    """An article's last change: its publication, an edit, or its newest live update.
+
+    A scheduled article may have been saved before its publish time.
+    """
+    moments = [article.published_at, article.updated_at, article.modified_at, article.live_updated_at]
+    return max(filter(None, moments))
+
+
+def tagged_sitemap(view):
+    """A sitemap view whose cached copy goes stale with the lists it shows, and with live updates."""
+
+    @functools.wraps(view)
+    def tagged(request, *args, **kwargs):
+        tag_page(request, cachetags.LIST_ALL, cachetags.PICTURES, cachetags.LIVE_TIMES)
+        return view(request, *args, **kwargs)
+
+    return tagged
 
 
 class ArticleSitemap(Sitemap):
@@ -49,6 +73,7 @@ class ArticleSitemap(Sitemap):
                 "published_at",
                 "modified_at",
                 "updated_at",
+                "live_updated_at",
                 "created_at",
                 "kind",
                 "lead_image",
@@ -79,14 +104,13 @@ class ArticleSitemap(Sitemap):
         return urls
 
     def lastmod(self, article):
-        # A scheduled article may have been saved before its publish time.
-        return max(filter(None, [article.published_at, article.updated_at, article.modified_at]))
+        return article_lastmod(article)
 
     def get_latest_lastmod(self):
         # For /sitemap.xml: one aggregate, not a walk over every article in Python.
         # updated_at is only ever set in a save, so modified_at covers it; both maxima walk an index.
         latest = Article.objects.published().aggregate(
-            published=Max("published_at"), modified=Max("modified_at")
+            published=Max("published_at"), modified=Max("modified_at"), live=Max("live_updated_at")
         )
         return max(filter(None, latest.values()), default=None)
 
@@ -175,15 +199,17 @@ class NewsSitemap(Sitemap):
     limit = NEWS_URLS_PER_SITEMAP
 
     def items(self):
+        # A live coverage stays news while it is being updated.
+        since = timezone.now() - NEWS_WINDOW
         return (
             Article.objects.published()
-            .filter(published_at__gte=timezone.now() - NEWS_WINDOW)
+            .filter(Q(published_at__gte=since) | Q(live_updated_at__gte=since))
             .select_related("section")
             .order_by("-published_at", "-pk")
         )
 
     def lastmod(self, article):
-        return max(filter(None, [article.published_at, article.updated_at, article.modified_at]))
+        return article_lastmod(article)
 
     def get_urls(self, page=1, site=None, protocol=None):
         urls = super().get_urls(page=page, site=site, protocol=protocol)

@@ -27,6 +27,22 @@ urlpatterns = [
         views.ArticleDetailView.as_view(),
         name="detail",
     ),
+    # A live coverage's news since a position (its page polls it), and its updates as a feed.
+    path(
+        "<slug:section>/<yyyy:year>/<mm:month>/<mm:day>/<slug:slug>/pembaruan/",
+        views.LiveUpdatesView.as_view(),
+        name="live-updates",
+    ),
+    path(
+        "<slug:section>/<yyyy:year>/<mm:month>/<mm:day>/<slug:slug>/feed/",
+        feeds.LiveUpdatesFeed(),
+        name="live-feed",
+    ),
+    path(
+        "<slug:section>/<yyyy:year>/<mm:month>/<mm:day>/<slug:slug>/feed/atom/",
+        feeds.LiveUpdatesAtomFeed(),
+        name="live-atom-feed",
+    ),
     # One photo of a gallery, with an address of its own to share and index.
     path(
         "<slug:section>/<yyyy:year>/<mm:month>/<mm:day>/<slug:slug>/foto/<int:number>/",

@@ -5,7 +5,14 @@ from urllib.parse import urlsplit
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.db.models import Q
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, QueryDict
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -18,7 +25,7 @@ from taggit.models import Tag
 from pagecache import cached_fragment, query_parameters, tag_page
 from pagecache.stored import keep_stored
 
-from . import cachetags, seo
+from . import cachetags, live, seo
 from .embeds import allow_embed_frames, article_embed_providers
 from .forms import ArticleIndexForm, SearchForm
 from .models import Article, ArticleOldSlug, Author, Page, published_q
@@ -209,10 +216,17 @@ class ArticleDetailView(DetailView):
         if request.path != canonical:
             # Section or date in the address is stale: send readers to the one true URL.
             return redirect(canonical, permanent=True)
+        self.coverage = None
+        if self.object.is_live_coverage:
+            self.coverage = live.coverage_for(request, self.object)
+            self.object = live.with_coverage(self.object, self.coverage)
         context = self.get_context_data(object=self.object)
         response = self.render_to_response(context)
         if context["is_preview"]:
             add_never_cache_headers(response)
+        elif self.object.is_live():
+            # Readers poll it: a CDN keeps it briefly; rendered again at every update, never stored.
+            response.cdn_seconds = live.CDN_SECONDS
         else:
             keep_stored(response)
         return response
@@ -239,11 +253,17 @@ class ArticleDetailView(DetailView):
         section = tree.by_id.get(article.section_id, article.section)
         crumbs = section.ancestors(include_self=True)
         tag_page(self.request, *cachetags.article_entity_tags(article, crumbs))
+        coverage = getattr(self, "coverage", None)
+        providers = article_embed_providers(article)
+        if coverage is not None:
+            providers = list(dict.fromkeys([*providers, *live.embed_providers(coverage)]))
         return super().get_context_data(
             is_preview=not article.is_published(),
             breadcrumbs=crumbs,
             gallery_photos=gallery_photos(article),
-            embed_providers=article_embed_providers(article),
+            embed_providers=providers,
+            coverage=coverage,
+            poll_seconds=live.POLL_SECONDS,
             **kwargs,
         )
 
@@ -289,6 +309,40 @@ class ArticlePhotoView(ArticleDetailView):
             ),
         )
         return context
+
+
+@query_parameters("sejak")
+class LiveUpdatesView(ArticleDetailView):
+    """…/<slug>/pembaruan/?sejak=N: what changed in a coverage after position N, as JSON for its page.
+
+    Served from the page cache like the page (one copy per position, all gone
+    stale at the next change); a reader's poll that finds nothing new is a 304.
+    """
+
+    keeps_stored_pages = False
+
+    def get(self, request, *args, **kwargs):
+        article = self.get_object()
+        if not article.is_live_coverage:
+            raise Http404("This article is not live coverage.")
+        canonical = self.address(article)
+        if request.path != canonical:
+            return redirect(canonical, permanent=True)
+        coverage = live.coverage_for(request, article)
+        since = request.GET.get("sejak", "0")
+        if not since.isascii() or not since.isdigit() or len(since) > 9 or int(since) > coverage.sequence:
+            return HttpResponseBadRequest(
+                "sejak must be a position this coverage has reached (the page's data-live-sequence)",
+                content_type="text/plain; charset=utf-8",
+            )
+        tag_page(request, cachetags.article_tag(article.pk))
+        response = JsonResponse(live.changes_since(request, article, coverage, int(since)))
+        response.cdn_seconds = live.CDN_SECONDS
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    def address(self, article):
+        return article.get_absolute_url() + "pembaruan/"
 
 
 class ArticlePreviewView(ArticleDetailView):

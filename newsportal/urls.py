@@ -5,7 +5,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.static import serve
 
-from articles.sitemaps import SITEMAPS
+from articles.sitemaps import SITEMAPS, tagged_sitemap
 from articles.views import read_beacon
 from pagecache import query_parameters
 
@@ -20,7 +20,7 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path(
         "sitemap.xml",
-        views.sitemap_index,
+        tagged_sitemap(views.sitemap_index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
         name="sitemap-index",
     ),
@@ -28,13 +28,13 @@ urlpatterns = [
     # Sitemaps split into pages read ?p=; the page cache keeps no other parameter (pagecache.keys).
     path(
         "sitemap-news.xml",
-        query_parameters("p")(sitemap_views.sitemap),
+        query_parameters("p")(tagged_sitemap(sitemap_views.sitemap)),
         {"sitemaps": SITEMAPS, "section": "news", "template_name": "sitemaps/news.xml"},
         name="sitemap-news",
     ),
     path(
         "sitemap-<section>.xml",
-        query_parameters("p")(sitemap_views.sitemap),
+        query_parameters("p")(tagged_sitemap(sitemap_views.sitemap)),
         # Django's template, plus the image: extension for the articles' pictures.
         {"sitemaps": SITEMAPS, "template_name": "sitemaps/sitemap.xml"},
         name="sitemap-section",

@@ -80,7 +80,7 @@ def cache_control_header(seconds=None):
     seconds = settings.PAGE_CACHE_SECONDS if seconds is None else seconds
     # Browsers revalidate every time (news changes); a CDN may keep the page (and is told
     # when it changes, pagecache/cdn.py), and serve it while the site answers errors.
-    revalidate = settings.PAGE_CACHE_RENDER_LOCK_SECONDS
+    revalidate = min(settings.PAGE_CACHE_RENDER_LOCK_SECONDS, seconds)
     header = f"public, max-age=0, s-maxage={seconds}, stale-while-revalidate={revalidate}"
     if settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS > 0:
         header += f", stale-if-error={settings.PAGE_CACHE_STALE_IF_ERROR_SECONDS}"
@@ -352,7 +352,10 @@ class PublicPageCacheMiddleware:
 
     @staticmethod
     def prepare(request, response):
-        response["Cache-Control"] = cache_control_header(kept_seconds(response))
+        # A view may let a CDN keep its page for less than the cache here, which changes tell
+        # at once: a live coverage, whose readers poll (articles/live.py).
+        shared = min(kept_seconds(response), getattr(response, "cdn_seconds", kept_seconds(response)))
+        response["Cache-Control"] = cache_control_header(shared)
         response["Last-Modified"] = http_date()
         # The language is in the URL and anonymous pages ignore cookies: only the
         # encoding varies (LocaleMiddleware would add Accept-Language, splitting CDN caches).

@@ -184,6 +184,7 @@ def ensure_newsroom_groups():
 
     roles = importlib.import_module("articles.migrations.0002_newsroom_groups")
     editorial = importlib.import_module("articles.migrations.0004_editorial_groups")
+    live = importlib.import_module("articles.migrations.0012_live_coverage")
 
     def permissions(pairs):
         return [
@@ -198,9 +199,13 @@ def ensure_newsroom_groups():
         ]
         + [("articles", "publish_article")]
         + editorial.EDITOR_PERMISSIONS
+        + [("articles", codename) for codename in live.EDITOR_PERMISSIONS]
     )
     writer, _ = Group.objects.get_or_create(name=roles.WRITER)
-    writer.permissions.set(permissions(roles.WRITER_PERMISSIONS + editorial.WRITER_PERMISSIONS))
+    writer_pairs = [("articles", codename) for codename in live.WRITER_PERMISSIONS]
+    writer.permissions.set(
+        permissions(roles.WRITER_PERMISSIONS + editorial.WRITER_PERMISSIONS + writer_pairs)
+    )
     editor, _ = Group.objects.get_or_create(name=roles.EDITOR)
     editor.permissions.set(permissions(editor_pairs))
 

@@ -1,7 +1,8 @@
 """Actions with side effects. Admin, commands and the importers call these, never the models directly.
 
 editorial: the one write path for articles and its workflow steps; imports:
-plain-text imports; images: the image library; galleries: photo galleries; reads: "Terpopuler" counts.
+plain-text imports; live: live coverage and its updates; images: the image library; galleries:
+photo galleries; reads: "Terpopuler" counts.
 """
 
 from .editorial import (
@@ -39,6 +40,17 @@ from .imports import (
     import_article_files,
     import_article_preview,
 )
+from .live import (
+    live_coverage_end,
+    live_coverage_start,
+    live_may_change,
+    live_may_publish,
+    live_may_write,
+    live_update_add,
+    live_update_edit,
+    live_update_publish,
+    live_update_remove,
+)
 from .reads import article_count_first_read, article_count_read, read_counts_prune, reader_over_rate_limit
 
 __all__ = [
@@ -48,6 +60,15 @@ __all__ = [
     "PhotoEdit",
     "WorkflowError",
     "article_count_first_read",
+    "live_coverage_end",
+    "live_coverage_start",
+    "live_may_change",
+    "live_may_publish",
+    "live_may_write",
+    "live_update_add",
+    "live_update_edit",
+    "live_update_publish",
+    "live_update_remove",
     "article_count_read",
     "article_import_slug",
     "article_mark_updated",

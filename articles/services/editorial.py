@@ -71,7 +71,7 @@ def _article_write(*, article, by, expected_version, comment, mark_as_update=Fal
             previous = (
                 Article.objects.select_for_update()
                 .filter(pk=article.pk)
-                .values("version", "slug", "body", "first_published_at")
+                .values("version", "slug", "body", "first_published_at", "live_sequence", "live_updated_at")
                 .first()
             )
         if previous is not None:
@@ -80,6 +80,11 @@ def _article_write(*, article, by, expected_version, comment, mark_as_update=Fal
             if not Article.objects.filter(pk=article.pk, version=base).update(version=base + 1):
                 raise ArticleConflict(article, expected_version=expected_version)
             article.version = base + 1
+            # Owned by the live updates (services/live.py), which move them under this same lock.
+            article.live_sequence, article.live_updated_at = (
+                previous["live_sequence"],
+                previous["live_updated_at"],
+            )
             article.body = carry_heading_ids(normalize_headings(article.body), previous["body"])
             first_published = previous["first_published_at"]
             if previous["slug"] != article.slug and first_published and first_published <= timezone.now():

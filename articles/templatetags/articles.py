@@ -294,8 +294,10 @@ def section_jsonld(context, section, crumbs):
 
 @register.simple_tag(takes_context=True)
 def article_jsonld(context, article, crumbs):
-    """NewsArticle and its BreadcrumbList."""
-    return seo.jsonld_script(seo.news_article(context["request"], article, crumbs))
+    """NewsArticle (LiveBlogPosting for a live coverage) and its BreadcrumbList."""
+    return seo.jsonld_script(
+        seo.news_article(context["request"], article, crumbs, coverage=context.get("coverage"))
+    )
 
 
 @register.simple_tag(takes_context=True)
