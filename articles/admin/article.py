@@ -15,23 +15,26 @@ from ..models import Article, Author, Credit
 from ..pagination import ArchivePaginator
 from ..search import clean_query, postgres_query, uses_postgres_search
 from .content import PublicContentAdmin
-from .filters import AuthorFilter, PublicationStateFilter, TagFilter
+from .filters import AuthorFilter, LiveCoverageFilter, PublicationStateFilter, TagFilter
 from .forms import ArticleAdminForm, workflow_action
 from .galleries import ArticleGalleryMixin
 from .history import ArticleHistoryMixin
 from .importing import ArticleImportMixin
 from .inlines import CorrectionInline, CreditInline
+from .live import ArticleLiveMixin
 from .wordpress import WordPressImportMixin
 from .workflow import ArticleWorkflowMixin
 
 # Shown to writers but not editable by them: publishing is the editors' call.
 PUBLICATION_FIELDS = [
-    "published_at", "is_featured", "is_pinned", "is_breaking", "withdrawn_reason",
+    "published_at", "is_featured", "is_pinned", "is_breaking", "withdrawn_reason", "live_started_at",
+    "live_ended_at", "live_oldest_first", "live_writers_publish",
 ]  # fmt: skip
 
 
 @admin.register(Article)
 class ArticleAdmin(
+    ArticleLiveMixin,
     ArticleGalleryMixin,
     ArticleImportMixin,
     WordPressImportMixin,
@@ -49,6 +52,7 @@ class ArticleAdmin(
         "last_edited",
         "is_featured",
         "is_breaking",
+        "live_desk",
     ]
     list_filter = [
         "status",
@@ -60,6 +64,7 @@ class ArticleAdmin(
         "is_featured",
         "is_breaking",
         "is_advertorial",
+        LiveCoverageFilter,
     ]
     list_select_related = ["section", "section__parent", "last_edited_by"]
     list_per_page = 50
@@ -129,6 +134,16 @@ class ArticleAdmin(
                     ("first_published_at", "created_at", "modified_at"),
                     ("created_by", "last_edited_by"),
                 ]
+            },
+        ),
+        (
+            _("Live coverage"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    ("live_started_at", "live_ended_at"),
+                    ("live_oldest_first", "live_writers_publish"),
+                ],
             },
         ),
         (

@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
-from ..models import Article, Author, Credit, published_q, scheduled_q
+from ..models import Article, Author, Credit, live_q, published_q, scheduled_q
 
 
 class PublicationStateFilter(admin.SimpleListFilter):
@@ -26,6 +26,23 @@ class PublicationStateFilter(admin.SimpleListFilter):
             return queryset.scheduled()
         if self.value() == "hidden":
             return queryset.exclude(published_q() | scheduled_q())
+        return queryset
+
+
+class LiveCoverageFilter(admin.SimpleListFilter):
+    """Live coverage running now, or any coverage (running, ended or set to start)."""
+
+    title = _("live coverage")
+    parameter_name = "live"
+
+    def lookups(self, request, model_admin):
+        return [("running", _("Running now")), ("any", _("Any coverage"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "running":
+            return queryset.filter(live_q())
+        if self.value() == "any":
+            return queryset.filter(live_started_at__isnull=False)
         return queryset
 
 

@@ -2,6 +2,7 @@
 workflow checks), the image library's upload and the importer's upload."""
 
 import copy
+import re
 
 from django import forms
 from django.contrib import admin
@@ -10,7 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.functional import lazy
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorFormField
@@ -19,8 +21,9 @@ from taggit.models import Tag
 from taggit.utils import parse_tags
 
 from .. import workflow
+from ..html import plain_text as plain_text_of
 from ..images import check_image_upload, image_limits, image_name_for_format
-from ..models import Article, InlineImage, Section
+from ..models import Article, Author, InlineImage, LiveUpdate, Section
 from .widgets import focal_point_fields
 
 # What the body editor offers; the server's allowlist (html.py) stays the security boundary.
@@ -350,3 +353,91 @@ class GalleryPhotoForm(forms.Form):
         self.fields["position"].widget.attrs.update(min=1, **{"class": "gallery-row__position-input"})
         for name in ("alt_text", "caption", "credit"):
             self.fields[name].widget.attrs["class"] = "vTextField"
+
+
+class LiveUpdateForm(forms.ModelForm):
+    """One live update, from the compact live desk: short enough to fill in on a phone.
+
+    The text is plain (paragraphs between blank lines; an address alone on a line
+    becomes its embed) or HTML; either way the model sanitizes it. A photo from
+    the phone goes to the image library and leads the update.
+    """
+
+    body = forms.CharField(
+        label=_("update"),
+        widget=forms.Textarea(attrs={"rows": 6, "class": "vLargeTextField"}),
+        help_text=_(
+            "Paragraphs between blank lines. An address (YouTube, X, …) alone on a line is embedded."
+        ),
+    )
+    photo = ImageUploadField(label=_("photo"), required=False, widget=forms.ClearableFileInput)
+    photo_alt = forms.CharField(
+        label=_("photo alt text"), required=False, max_length=250, help_text=_("Required with a photo.")
+    )
+    photo_caption = forms.CharField(label=_("photo caption"), required=False, max_length=300)
+
+    class Meta:
+        model = LiveUpdate
+        fields = ["title", "body", "author", "is_key", "is_correction"]
+
+    def __init__(self, *args, user=None, article=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.article = user, article
+        self.fields["title"].widget.attrs.update({"class": "vLargeTextField", "autocomplete": "off"})
+        self.fields["author"].queryset = Author.objects.order_by("name")
+        if self.instance.pk is None and user is not None:
+            self.fields["author"].initial = (
+                Author.objects.filter(user=user).values_list("pk", flat=True).first()
+            )
+        if self.instance.pk is not None:
+            self.fields.pop("photo"), self.fields.pop("photo_alt"), self.fields.pop("photo_caption")
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if "<" not in body:
+            body = paragraphs_html(body)
+        if not plain_text_of(body).strip() and "<img" not in body and "http" not in body:
+            raise forms.ValidationError(_("Write the update."))
+        return body
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("photo") and not cleaned.get("photo_alt", "").strip():
+            self.add_error("photo_alt", _("Describe the photo for readers who cannot see it."))
+        return cleaned
+
+    def update_fields(self, by):
+        """Return what the services take for this update; a photo is stored in the library first."""
+        data = self.cleaned_data
+        body = data["body"]
+        if data.get("photo"):
+            from .. import services
+
+            image = services.inline_image_save(
+                image=InlineImage(
+                    image=data["photo"], alt_text=data["photo_alt"], caption=data["photo_caption"]
+                ),
+                by=by,
+            )
+            caption = (
+                format_html("<figcaption>{}</figcaption>", data["photo_caption"])
+                if data["photo_caption"]
+                else ""
+            )
+            figure = format_html(
+                '<figure><img src="{}" alt="{}">{}</figure>', image.image.url, image.alt_text, caption
+            )
+            body = f"{figure}{body}"
+        return {
+            name: data[name] if name != "body" else body
+            for name in ("title", "author", "is_key", "is_correction", "body")
+        }
+
+
+def paragraphs_html(text):
+    """Plain text as paragraphs: a blank line between them, a single line break kept as <br>."""
+    blocks = [block.strip() for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if block.strip()]
+    return "".join(
+        format_html("<p>{}</p>", mark_safe("<br>".join(escape(line) for line in block.split("\n"))))
+        for block in blocks
+    )
