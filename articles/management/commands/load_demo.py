@@ -25,13 +25,32 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import escape
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from articles.embeds import articles_render_again, embed_ref
 from articles.html import sanitize_body
 from articles.images import renditions_create
-from articles.models import Article, ArticleReadCount, Author, Correction, Embed, Page, Section, headline_slug
-from articles.services import PhotoEdit, article_import_slug, gallery_photo_add, gallery_save
+from articles.models import (
+    Article,
+    ArticleReadCount,
+    Author,
+    Correction,
+    Embed,
+    LiveUpdate,
+    Page,
+    Section,
+    headline_slug,
+)
+from articles.services import (
+    PhotoEdit,
+    article_import_slug,
+    gallery_photo_add,
+    gallery_save,
+    live_coverage_start,
+    live_update_add,
+    live_update_edit,
+)
 from articles.tasks import lead_image_renditions
 from pagecache import invalidate_public_pages
 
@@ -110,6 +129,7 @@ class Command(BaseCommand):
             # Files are written after the rows commit; each image is its own small update.
             self.load_images(articles.values())
             self.load_gallery_photos(manifest.get("gallery_photos", []), articles)
+            self.load_live(manifest.get("live", []), articles)
             self.load_reads(articles.values())
         finally:
             # The flags, pages and images above are written with update() and sync(), past
@@ -256,6 +276,48 @@ class Command(BaseCommand):
                 defaults={"published_at": published_at},
             )
             self.count("notes", created)
+
+    # --- Live coverage ---------------------------------------------------------------------
+
+    def load_live(self, entries, articles):
+        """Run the demo's live coverages: each update published through the live services, once."""
+        now = timezone.now().replace(microsecond=0)
+        for entry in entries:
+            article = articles.get(entry["file"])
+            if article is None:
+                raise CommandError(
+                    f"demo.toml: live coverage for {entry['file']!r}, which is not a demo article."
+                )
+            if not article.is_live_coverage:
+                started = now - timedelta(minutes=entry.get("started_minutes_ago", 0))
+                article = live_coverage_start(article=article, by=None, at=max(started, article.published_at))
+            for update in entry.get("updates", []):
+                self.load_live_update(article, update, now)
+
+    def load_live_update(self, article, entry, now):
+        body = sanitize_body(f"<p>{escape(entry['body'])}</p>")
+        edited = sanitize_body(f"<p>{escape(entry['edited_body'])}</p>") if entry.get("edited_body") else None
+        existing = LiveUpdate.objects.filter(article=article, body__in=[body, edited or body]).exists()
+        self.count("live updates", not existing)
+        if existing:
+            return
+        author = Author.objects.filter(name=entry["author"]).first() if entry.get("author") else None
+        update = live_update_add(
+            article=article,
+            by=None,
+            body=body,
+            title=entry.get("title", ""),
+            author=author,
+            is_key=entry.get("key", False),
+            is_correction=entry.get("correction", False),
+            publish=True,
+        )
+        # The demo's story unfolded over the last hours: each update at its own time.
+        published_at = max(now - timedelta(minutes=entry.get("minutes_ago", 0)), article.live_started_at)
+        LiveUpdate.objects.filter(pk=update.pk).update(published_at=published_at)
+        update.published_at = published_at
+        if edited:
+            live_update_edit(update=update, by=None, changes={"body": edited})
 
     # --- Pages -------------------------------------------------------------------------
 
