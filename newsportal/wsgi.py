@@ -45,6 +45,9 @@ def repeated_hits_first(application):
     def answer(environ, start_response):
         key = fastpath.request_key(environ)
         if key is not None and (remembered := fastpath.remembered(key)) is not None:
+            if (headers := fastpath.not_modified(remembered, environ)) is not None:
+                start_response("304 Not Modified", headers)
+                return [b""]
             start_response(remembered.status, list(remembered.headers))
             return [remembered.body]
         if key is None:

@@ -3,9 +3,9 @@
 A cached page served through Django still pays for the handler, the
 middleware above the cache, the chrome parts' lookups and the headers: about
 a millisecond, several times a static file. So when the page cache serves a
-fresh copy (HIT or STORED) to a plain anonymous GET (no conditional or ESI
-headers, no session cookie, a query only of parameters its view reads, as
-the page cache keeps it), this process remembers the exact answer (status,
+fresh copy (HIT or STORED) to a plain anonymous GET (no date to compare, no
+ESI or range headers, no session cookie, a query only of parameters its view
+reads, as the page cache keeps it), this process remembers the exact answer (status,
 headers, body) under what that request was (host, scheme, path, query,
 encoding), with the generation and clock the request was
 vouched for under and the moment the answer stops being fresh (its page's
@@ -15,23 +15,25 @@ process's watcher vouches (pagecache/generation.py) that the generation and
 the clock are still those: any change anywhere moves the clock, and the next
 request goes through Django again (and is remembered afresh). A watcher behind
 or disconnected vouches for nothing, and every request goes through Django.
+A request whose If-None-Match names the remembered answer's ETag gets its 304
+here too (not_modified): a reader's poll that finds nothing new.
 """
 
 import time
 from typing import NamedTuple
 
 from django.conf import settings
+from django.utils.http import parse_etags
 
 from .generation import WATCHER
 from .keys import accepts_gzip
 from .local import LeastRecentlyUsed, megabytes
 
-# A request carrying any of these is answered by Django (304s, ESI, byte ranges).
-ANSWERED_BY_DJANGO = (
-    "HTTP_IF_NONE_MATCH",
-    "HTTP_IF_MODIFIED_SINCE",
-    "HTTP_SURROGATE_CAPABILITY",
-    "HTTP_RANGE",
+# A request carrying any of these is answered by Django (ESI, byte ranges).
+ANSWERED_BY_DJANGO = ("HTTP_SURROGATE_CAPABILITY", "HTTP_RANGE")
+# What a 304 carries of the full answer: what Django's ConditionalGetMiddleware keeps.
+NOT_MODIFIED_HEADERS = frozenset(
+    {"cache-control", "content-location", "date", "etag", "expires", "last-modified", "vary"}
 )
 
 
@@ -67,6 +69,8 @@ def request_key(environ):
         return None
     if any(name in environ for name in ANSWERED_BY_DJANGO):
         return None
+    if "HTTP_IF_MODIFIED_SINCE" in environ and "HTTP_IF_NONE_MATCH" not in environ:
+        return None  # a date to compare: Django's (with If-None-Match, the date is ignored)
     if settings.SESSION_COOKIE_NAME in environ.get("HTTP_COOKIE", ""):
         return None  # perhaps a signed-in editor: Django decides
     proxy = settings.SECURE_PROXY_SSL_HEADER
@@ -98,6 +102,26 @@ def remembered(key):
     return answer
 
 
+def not_modified(answer, environ):
+    """Return the headers of a 304 if the request's If-None-Match names the answer's ETag, else None.
+
+    A poll of a page that has not changed (a live coverage's readers, every few
+    seconds) is answered here instead of by Django's ConditionalGetMiddleware,
+    with the same weak comparison (RFC 9110, 13.1.2) and the same headers.
+    """
+    asked = environ.get("HTTP_IF_NONE_MATCH")
+    if not asked:
+        return None
+    headers = [(name, value) for name, value in answer.headers if name.lower() in NOT_MODIFIED_HEADERS]
+    etag = next((value for name, value in headers if name.lower() == "etag"), None)
+    if etag is None:
+        return None
+    tags = parse_etags(asked)
+    if "*" in tags or etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in tags}:
+        return headers
+    return None
+
+
 def may_remember(response, reading, until):
     """Mark a response the page cache served fresh under reading as one to remember until `until`."""
     if reading.local and reading.generation is not None:
@@ -112,7 +136,12 @@ def remember(key, response, status, headers, environ):
     would crowd out the pages asked for again and again.
     """
     marked = getattr(response, "remember_until", None)
-    if marked is None or response.streaming or getattr(response, "cookies", None):
+    if (
+        marked is None
+        or response.streaming
+        or getattr(response, "cookies", None)
+        or not status.startswith("200")
+    ):
         return
     if environ.get("QUERY_STRING", "") != key.query:
         return
