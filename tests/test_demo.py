@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.test import RequestFactory
 from taggit.models import Tag
 
-from articles.models import Article, Author, Correction, Credit, Page, Section, TaggedArticle
+from articles.models import Article, Author, Correction, Credit, LiveUpdate, Page, Section, TaggedArticle
 
 DEMO_DIR = Path(settings.BASE_DIR) / "articles" / "demo"
 SEED = "qatar-perjanjian-pertahanan.txt"
@@ -57,6 +57,11 @@ def site_snapshot():
             )
         ),
         "pages": list(Page.objects.order_by("slug").values_list("slug", "modified_at")),
+        "live updates": list(
+            LiveUpdate.objects.order_by("pk").values_list(
+                "article__slug", "status", "published_at", "edited_at", "body"
+            )
+        ),
         "users": list(User.objects.order_by("username").values_list("username", "password", "groups__name")),
         "media_files": media_files(),
     }
@@ -233,6 +238,16 @@ def test_demo_has_a_correction_and_a_right_of_reply(demo):
     correction, reply = (Correction.objects.get(kind=kind) for kind in kinds)
     assert correction.article != reply.article
     assert correction.published_at >= correction.article.published_at
+
+
+def test_demo_has_a_running_live_coverage_with_key_and_edited_updates(demo, client):
+    coverage = Article.objects.get(live_started_at__isnull=False)
+    assert coverage.is_live() and coverage.kicker == "CONTOH"
+    updates = LiveUpdate.objects.public().filter(article=coverage)
+    assert updates.count() >= 8
+    assert updates.filter(is_key=True).exists() and updates.filter(edited_at__isnull=False).exists()
+    page = client.get(coverage.get_absolute_url()).content.decode()
+    assert "label--live" in page and page.count('class="live-update') >= 8 and "Diedit" in page
 
 
 def test_demo_site_pages_render(demo, client):

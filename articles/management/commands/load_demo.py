@@ -288,6 +288,8 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"demo.toml: live coverage for {entry['file']!r}, which is not a demo article."
                 )
+            # As stored now: the illustrations were written past this object (update()).
+            article = Article.objects.get(pk=article.pk)
             if not article.is_live_coverage:
                 started = now - timedelta(minutes=entry.get("started_minutes_ago", 0))
                 article = live_coverage_start(article=article, by=None, at=max(started, article.published_at))
