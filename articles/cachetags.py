@@ -236,6 +236,12 @@ def warm_paths(tags):
             article = Article.objects.published().select_related("section__parent").filter(pk=pk).first()
             if article is not None:
                 paths.insert(0, article.get_absolute_url())
+        elif kind == "live":
+            article = Article.objects.published().select_related("section__parent").filter(pk=pk).first()
+            if article is not None and article.is_live_coverage:
+                # The page, and what its open copies ask next: the news since the position before.
+                address = article.get_absolute_url()
+                paths[:0] = [address, f"{address}pembaruan/?sejak={max(article.live_sequence - 1, 0)}"]
         elif kind == "list:section":
             section = Section.objects.select_related("parent").filter(pk=pk).first()
             if section is not None:
@@ -250,4 +256,4 @@ def warm_paths(tags):
                 paths.append(author.get_absolute_url())
         elif kind == "list:day":
             paths.append(reverse("articles:index") + ("" if pk == today else f"?date={pk}"))
-    return paths
+    return list(dict.fromkeys(paths))

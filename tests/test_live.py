@@ -13,7 +13,7 @@ from django.test import TestCase
 from django.utils import timezone
 from reversion.models import Version
 
-from articles import services
+from articles import cachetags, services
 from articles.models import Article, LiveUpdate
 from articles.services import WorkflowError
 from pagecache.generation import FakeStore, using_store
@@ -221,6 +221,13 @@ def test_publishing_an_update_invalidates_only_the_coverage(client, coverage, pa
     page = client.get(coverage.get_absolute_url())
     assert page["X-Cache"] == "MISS" and b"Pembaruan terbaru masuk." in page.content
     assert b"Pembaruan terbaru masuk." in client.get(endpoint(coverage)).content
+
+
+def test_an_update_warms_the_page_and_the_poll_its_readers_send_next(coverage):
+    publish(coverage, "<p>Satu.</p>")
+    publish(coverage, "<p>Dua.</p>")
+    paths = cachetags.warm_paths({cachetags.live_tag(coverage.pk), cachetags.LIVE_TIMES})
+    assert paths == [coverage.get_absolute_url(), endpoint(coverage) + "?sejak=1"]
 
 
 def test_a_removed_update_is_never_served_again(client, coverage, page_cache):
