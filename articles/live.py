@@ -18,6 +18,7 @@ from django.utils import timezone
 from pagecache import cached_fragment
 
 from . import cachetags
+from .embeds import PROVIDERS
 from .embeds import embed_providers as providers_in
 from .models import Article, LiveUpdate
 
@@ -90,8 +91,13 @@ def with_coverage(article: Article, coverage: Coverage) -> Article:
     return article
 
 
-def embed_providers(coverage: Coverage):
-    """Return the keys of the embed providers in the coverage's updates (their frames are allowed)."""
+def embed_providers(article: Article, coverage: Coverage):
+    """Return the keys of the embed providers whose frames the coverage's page allows.
+
+    While it runs, every provider's: an update that arrives on an open page may embed any.
+    """
+    if article.is_live():
+        return list(PROVIDERS)
     return list(dict.fromkeys(key for update in coverage.updates for key in providers_in(update.body_html)))
 
 

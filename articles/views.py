@@ -256,7 +256,7 @@ class ArticleDetailView(DetailView):
         coverage = getattr(self, "coverage", None)
         providers = article_embed_providers(article)
         if coverage is not None:
-            providers = list(dict.fromkeys([*providers, *live.embed_providers(coverage)]))
+            providers = list(dict.fromkeys([*providers, *live.embed_providers(article, coverage)]))
         return super().get_context_data(
             is_preview=not article.is_published(),
             breadcrumbs=crumbs,

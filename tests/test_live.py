@@ -312,3 +312,11 @@ def test_sitemaps_follow_the_latest_update(client, coverage):
     articles = client.get("/sitemap-articles.xml").content.decode()
     entry = articles[articles.index(coverage.slug) :]
     assert re.search(r"<lastmod>([^<]+)</lastmod>", entry).group(1) == f"{timezone.localdate():%Y-%m-%d}"
+
+
+def test_a_running_coverage_lets_in_any_embed_an_update_may_bring(client, coverage):
+    page = client.get(coverage.get_absolute_url())
+    assert "frame-src" in page["Content-Security-Policy"] and "youtube" in page["Content-Security-Policy"]
+    assert b"js/embeds.js" in page.content
+    services.live_coverage_end(article=coverage, by=None)
+    assert "youtube" not in client.get(coverage.get_absolute_url())["Content-Security-Policy"]

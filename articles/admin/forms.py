@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorFormField
@@ -385,6 +386,9 @@ class LiveUpdateForm(forms.ModelForm):
         self.user, self.article = user, article
         self.fields["title"].widget.attrs.update({"class": "vLargeTextField", "autocomplete": "off"})
         self.fields["author"].queryset = Author.objects.order_by("name")
+        self.fields["author"].empty_label = "—"
+        for field in self.fields.values():
+            field.label = capfirst(field.label)
         if self.instance.pk is None and user is not None:
             self.fields["author"].initial = (
                 Author.objects.filter(user=user).values_list("pk", flat=True).first()
