@@ -129,6 +129,7 @@ class ArticleLiveMixin:
             "may_publish": services.live_may_publish(request.user, article),
             "may_run": request.user.has_perm("articles.publish_article"),
             "change_url": reverse("admin:articles_article_change", args=[article.pk]),
+            "crumb_url": reverse("admin:articles_article_change", args=[article.pk]),
             "coverage_url": reverse("admin:articles_article_live_coverage", args=[article.pk]),
             "public_url": article.get_absolute_url() if article.is_published() else None,
         }
@@ -191,6 +192,7 @@ class ArticleLiveMixin:
             "form": form,
             "history": history,
             "desk_url": desk_url,
+            "crumb_url": desk_url,
             "may_publish": services.live_may_publish(request.user, article),
         }
         request.current_app = self.admin_site.name
