@@ -612,6 +612,16 @@ class Article(models.Model):
                 )
                 for flag in ("is_pinned", "is_featured", "is_breaking")
             ),
+            # The few live coverages among 100,000 articles: when one starts or ends by itself
+            # (cachetags.next_change), and the News sitemap's "updated in the last two days".
+            *(
+                models.Index(
+                    fields=[field],
+                    condition=Q(**{f"{field}__isnull": False}),
+                    name=f"article_{field.removesuffix('_at')}",
+                )
+                for field in ("live_started_at", "live_ended_at", "live_updated_at")
+            ),
             # Created on PostgreSQL only (migration 0003_discovery_search).
             GinIndex(fields=["search_vector"], name="article_search_vector"),
         ]

@@ -6,69 +6,176 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0011_wordpress_import'),
+        ("articles", "0011_wordpress_import"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='article',
-            name='live_ended_at',
-            field=models.DateTimeField(blank=True, help_text='When the coverage closes: the badge goes, the page and its updates stay.', null=True, verbose_name='live coverage ended'),
+            model_name="article",
+            name="live_ended_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When the coverage closes: the badge goes, the page and its updates stay.",
+                null=True,
+                verbose_name="live coverage ended",
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='live_oldest_first',
-            field=models.BooleanField(default=False, help_text='For a match or a count followed from the start; otherwise the newest update comes first.', verbose_name='oldest update first'),
+            model_name="article",
+            name="live_oldest_first",
+            field=models.BooleanField(
+                default=False,
+                help_text="For a match or a count followed from the start; otherwise the newest update comes first.",
+                verbose_name="oldest update first",
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='live_sequence',
+            model_name="article",
+            name="live_sequence",
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='article',
-            name='live_started_at',
-            field=models.DateTimeField(blank=True, help_text='Turns the article into live coverage from this time: readers see a “Langsung” badge and the updates. A future time starts it then.', null=True, verbose_name='live coverage since'),
+            model_name="article",
+            name="live_started_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="Turns the article into live coverage from this time: readers see a “Langsung” badge and the updates. A future time starts it then.",
+                null=True,
+                verbose_name="live coverage since",
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='live_updated_at',
+            model_name="article",
+            name="live_updated_at",
             field=models.DateTimeField(editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='article',
-            name='live_writers_publish',
-            field=models.BooleanField(default=False, help_text='Writers credited on this coverage may publish their updates without an editor.', verbose_name='credited writers publish updates'),
+            model_name="article",
+            name="live_writers_publish",
+            field=models.BooleanField(
+                default=False,
+                help_text="Writers credited on this coverage may publish their updates without an editor.",
+                verbose_name="credited writers publish updates",
+            ),
         ),
         migrations.CreateModel(
-            name='LiveUpdate',
+            name="LiveUpdate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('removed', 'Removed')], default='draft', max_length=12, verbose_name='status')),
-                ('title', models.CharField(blank=True, max_length=160, verbose_name='short title')),
-                ('body', models.TextField(help_text='Sanitized on save, like article bodies.', verbose_name='update')),
-                ('body_html', models.TextField(default='', editable=False)),
-                ('is_key', models.BooleanField(default=False, help_text='Pinned at the top and listed in the summary box.', verbose_name='key update')),
-                ('is_correction', models.BooleanField(default=False, help_text='Corrects an earlier update; labelled “Ralat”.', verbose_name='correction')),
-                ('published_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='published')),
-                ('sequence', models.PositiveIntegerField(default=0, editable=False)),
-                ('edited_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='edited')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('modified_at', models.DateTimeField(auto_now=True, verbose_name='modified')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='live_updates', to='articles.article', verbose_name='coverage')),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='live_updates', to='articles.author', verbose_name='author')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='written by')),
-                ('edited_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='edited by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published"), ("removed", "Removed")],
+                        default="draft",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=160, verbose_name="short title")),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Sanitized on save, like article bodies.", verbose_name="update"
+                    ),
+                ),
+                ("body_html", models.TextField(default="", editable=False)),
+                (
+                    "is_key",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Pinned at the top and listed in the summary box.",
+                        verbose_name="key update",
+                    ),
+                ),
+                (
+                    "is_correction",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Corrects an earlier update; labelled “Ralat”.",
+                        verbose_name="correction",
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="published"),
+                ),
+                ("sequence", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "edited_at",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="edited"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("modified_at", models.DateTimeField(auto_now=True, verbose_name="modified")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="live_updates",
+                        to="articles.article",
+                        verbose_name="coverage",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="live_updates",
+                        to="articles.author",
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="written by",
+                    ),
+                ),
+                (
+                    "edited_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="edited by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'live update',
-                'verbose_name_plural': 'live updates',
-                'ordering': ['-published_at', '-pk'],
-                'indexes': [models.Index(fields=['article', 'sequence'], name='live_update_sequence'), models.Index(fields=['article', 'status', '-published_at'], name='live_update_published')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='live_update_published_has_time')],
+                "verbose_name": "live update",
+                "verbose_name_plural": "live updates",
+                "ordering": ["-published_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["article", "sequence"], name="live_update_sequence"),
+                    models.Index(fields=["article", "status", "-published_at"], name="live_update_published"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "published"), _negated=True),
+                            ("published_at__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="live_update_published_has_time",
+                    )
+                ],
             },
         ),
     ]
@@ -108,4 +215,30 @@ def revoke(apps, schema_editor):
         group.permissions.remove(*stale)
 
 
-Migration.operations.append(migrations.RunPython(grant, revoke))
+Migration.operations += [
+    migrations.AddIndex(
+        model_name="article",
+        index=models.Index(
+            condition=models.Q(("live_started_at__isnull", False)),
+            fields=["live_started_at"],
+            name="article_live_started",
+        ),
+    ),
+    migrations.AddIndex(
+        model_name="article",
+        index=models.Index(
+            condition=models.Q(("live_ended_at__isnull", False)),
+            fields=["live_ended_at"],
+            name="article_live_ended",
+        ),
+    ),
+    migrations.AddIndex(
+        model_name="article",
+        index=models.Index(
+            condition=models.Q(("live_updated_at__isnull", False)),
+            fields=["live_updated_at"],
+            name="article_live_updated",
+        ),
+    ),
+    migrations.RunPython(grant, revoke),
+]
