@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 VAR := var
 
 .PHONY: venv venv-dev lock hooks messages makemessages audit-tools audit run serve test test-fast migrate demo \
-	lint bench bench-data bench-import loadtest clean
+	lint bench bench-data bench-import bench-live loadtest clean
 
 # Locked, hashed installs. .installed: the runtime (what production runs); .installed-dev:
 # the runtime plus tests, lint and audit tools. A changed lock file reinstalls on the next make.
@@ -135,6 +135,14 @@ bench: venv
 # Larger: make bench-import BENCH_IMPORT_ARGS="--posts 100000 --images 10000".
 bench-import: venv
 	$(PY) -m tools.bench_import $(BENCH_IMPORT_ARGS)
+
+# Live coverage (never part of make test): 1,000 readers polling one coverage's endpoint the way
+# static/js/live.js does, while an editor publishes an update every 10 s through the live desk,
+# against gunicorn on PostgreSQL + Redis, 60 s, 127.0.0.1 only. Prints time to reader (p50/p99),
+# requests/s, bytes per poll, errors and server CPU; figures in var/bench-live/result.json.
+# Smaller: make bench-live BENCH_LIVE_ARGS="--readers 100 --seconds 20".
+bench-live: venv
+	$(PY) -m tools.bench_live $(BENCH_LIVE_ARGS)
 
 # Load test (never part of make test): 64 readers and an editor publishing through
 # the admin, against gunicorn on PostgreSQL + Redis, 60 s, on 127.0.0.1 only.

@@ -109,6 +109,11 @@ def summary_html(update: LiveUpdate) -> str:
     return render_to_string("includes/live_summary_item.html", {"update": update})
 
 
+def state_etag(article: Article, coverage: Coverage) -> str:
+    """An ETag for the coverage as it stands: its position, the article's version, whether it runs."""
+    return f'"live-{article.pk}-{article.version}-{coverage.sequence}-{int(article.is_live())}"'
+
+
 def changes_since(request, article: Article, coverage: Coverage, sequence: int) -> dict:
     """The endpoint's answer: what changed after position sequence, ready to insert into the page."""
     changed, removed = coverage.changed_since(sequence)

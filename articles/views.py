@@ -337,6 +337,10 @@ class LiveUpdatesView(ArticleDetailView):
             )
         tag_page(request, cachetags.article_tag(article.pk))
         response = JsonResponse(live.changes_since(request, article, coverage, int(since)))
+        # The coverage's state, whatever the position asked from: a page that applied the answer
+        # up to position N asks from N next, and while nothing changes that is a 304 too.
+        response["ETag"] = live.state_etag(article, coverage)
+        response.etag_from_view = True  # kept by the page cache (pagecache/middleware.py)
         response.cdn_seconds = live.CDN_SECONDS
         response["X-Robots-Tag"] = "noindex"
         return response

@@ -239,8 +239,9 @@ class PublicPageCacheMiddleware:
         ready = None if fresh else ASSEMBLED.get(identity)
         if ready is None:
             response.content = chrome.esi_includes(body) if esi else chrome.fill(body, filled_parts)
-            # Of what is served, chrome included: a 304 must not hide a changed sidebar.
-            response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+            if not (getattr(response, "etag_from_view", False) and not filled_parts and not esi):
+                # Of what is served, chrome included: a 304 must not hide a changed sidebar.
+                response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
             response = self.compressed(request, response)
             ready = (response.content, response["ETag"], response.get("Content-Encoding"))
             ASSEMBLED.put(identity, ready)

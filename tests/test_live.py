@@ -193,6 +193,18 @@ def test_the_endpoint_answers_304_when_nothing_changed(client, coverage, page_ca
     assert changed.status_code == 200 and "Dua." in changed.content.decode()
 
 
+def test_the_next_poll_after_news_is_a_304_too(client, coverage, page_cache):
+    publish(coverage, "<p>Satu.</p>")
+    first = poll(client, coverage, since=0, HTTP_ACCEPT_ENCODING="gzip")
+    assert first.status_code == 200 and first["ETag"].startswith('W/"live-')
+    # The page applied everything up to position 1 and asks from there, with the ETag it holds.
+    again = poll(client, coverage, since=1, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    publish(coverage, "<p>Dua.</p>")
+    news = poll(client, coverage, since=1, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert news.status_code == 200 and news["ETag"] != first["ETag"]
+
+
 @pytest.mark.parametrize("since", ["-1", "abc", "99", "1e3", "٣", "0x1", "9" * 20])
 def test_the_endpoint_refuses_positions_it_never_gave(client, coverage, since):
     publish(coverage, "<p>Satu.</p>")
