@@ -45,6 +45,9 @@ class Answer(NamedTuple):
     body: bytes
 
 
+# The request's META key holding the response the page cache marked (may_remember).
+SERVED = "pagecache.served"
+
 ANSWERS = LeastRecentlyUsed(
     lambda: max(settings.PAGE_CACHE_LOCAL_ENTRIES, 16), megabytes(0.1), size=lambda answer: len(answer.body)
 )
@@ -122,10 +125,15 @@ def not_modified(answer, environ):
     return None
 
 
-def may_remember(response, reading, until):
-    """Mark a response the page cache served fresh under reading as one to remember until `until`."""
+def may_remember(request, response, reading, until):
+    """Mark a response the page cache served fresh under reading as one to remember until `until`.
+
+    It is kept on the request too: when Django answers the request with a 304
+    (a poll whose ETag matched), the answer remembered is still the whole one.
+    """
     if reading.local and reading.generation is not None:
         response.remember_until = (until, (reading.generation, reading.clock))
+        request.META[SERVED] = response
 
 
 def remember(key, response, status, headers, environ):
@@ -135,6 +143,9 @@ def remember(key, response, status, headers, environ):
     address of many for the same page (tracking parameters, a click id per reader)
     would crowd out the pages asked for again and again.
     """
+    if status.startswith("304") and (served := environ.get(SERVED)) is not None:
+        # Django's ConditionalGetMiddleware turned the page cache's answer into a 304: remember that.
+        response, status, headers = served, f"{served.status_code} {served.reason_phrase}", served.items()
     marked = getattr(response, "remember_until", None)
     if (
         marked is None

@@ -261,7 +261,7 @@ class PublicPageCacheMiddleware:
             until = min(copy.expires, getattr(request, "fragments_expire", copy.expires))
             if due := next_publication_timestamp(request):  # then the watcher publishes it
                 until = min(until, due)
-            fastpath.may_remember(response, current_reading(request), until)
+            fastpath.may_remember(request, response, current_reading(request), until)
         return response
 
     def serve_stale(self, request, key, stale):

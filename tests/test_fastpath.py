@@ -166,15 +166,18 @@ def test_a_poll_naming_the_remembered_etag_is_answered_304_before_django(through
     assert len(through_django) == seen
 
 
-def test_a_304_from_django_is_never_remembered_as_the_answer(through_django):
+def test_a_hit_django_turned_304_is_remembered_whole(through_django):
     article = make_article(headline="Belum Diingat")
     path = article.get_absolute_url()
     heard_everything()
     _status, headers, _body = get(path)
     status, _headers, body = get(path, if_none_match=headers["ETag"])  # a HIT turned 304 by Django
     assert status.startswith("304") and body == b""
-    status, _headers, body = get(path)
-    assert status.startswith("200") and b"Belum Diingat" in body
+    seen = len(through_django)
+    status, remembered_headers, body = get(path)  # the whole page, not the 304, and without Django
+    assert status.startswith("200") and b"Belum Diingat" in body and len(through_django) == seen
+    assert remembered_headers["ETag"] == headers["ETag"] and remembered_headers["X-Cache"] == "HIT"
+    assert get(path, if_none_match=headers["ETag"])[0].startswith("304") and len(through_django) == seen
 
 
 def test_an_answer_lasts_no_longer_than_the_page_or_the_next_scheduled_publication(monkeypatch):
