@@ -33,6 +33,8 @@ LIGHTHOUSE_CATEGORIES = ("performance", "accessibility", "best-practices", "seo"
 SEED_SLUG = "qatar-percepat-perjanjian-pertahanan"
 GALLERY_SLUG = "foto-sehari-di-festival-layang-layang-sambiran"
 EMBED_SLUG = "ratusan-layang-layang-raksasa-warnai-langit-pantai-sambiran"
+# The demo's live coverage (articles/demo/nasional-langsung-banjir-wanaraya.txt).
+LIVE_SLUG = "laporan-langsung-evakuasi-korban-banjir-wanaraya-hari-kedua"
 
 
 def missing(*tools):
@@ -57,7 +59,8 @@ def fetch(url, *, data=None):
 
 
 def audit_pages(base_url):
-    """Return {name: path} of the audited pages: home, section, seed article, tag, author, search, index."""
+    """Return {name: path} of the audited pages: home, section, seed article, tag, author, search, index,
+    the gallery, the article with an embed and the live coverage."""
     articles_sitemap = fetch(urljoin(base_url, "/sitemap-articles.xml")).decode()
     seed = next(
         (loc for loc in re.findall(r"<loc>([^<]+)</loc>", articles_sitemap) if SEED_SLUG in loc),
@@ -69,7 +72,7 @@ def audit_pages(base_url):
     by_slug = {
         slug: re.sub(r"^https?://[^/]+", "", loc)
         for loc in re.findall(r"<loc>([^<]+)</loc>", articles_sitemap)
-        for slug in (GALLERY_SLUG, EMBED_SLUG)
+        for slug in (GALLERY_SLUG, EMBED_SLUG, LIVE_SLUG)
         if loc.rstrip("/").endswith("/" + slug)
     }
     article_html = fetch(urljoin(base_url, seed_path)).decode()
@@ -86,12 +89,21 @@ def audit_pages(base_url):
         # The demo's photo gallery and its article with a click-to-load video.
         "gallery": by_slug[GALLERY_SLUG],
         "embed": by_slug[EMBED_SLUG],
+        "live": by_slug[LIVE_SLUG],
     }
 
 
 def feed_paths(pages):
     tag_feed = pages["tag"] + "feed/"
-    return ["/feed/", "/feed/atom/", "/internasional/feed/", "/internasional/timur-tengah/feed/", tag_feed]
+    live_feed = pages["live"] + "feed/"
+    return [
+        "/feed/",
+        "/feed/atom/",
+        "/internasional/feed/",
+        "/internasional/timur-tengah/feed/",
+        tag_feed,
+        live_feed,
+    ]
 
 
 # --- Nu HTML Checker ---------------------------------------------------------------------
