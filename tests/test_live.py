@@ -332,3 +332,16 @@ def test_a_running_coverage_lets_in_any_embed_an_update_may_bring(client, covera
     assert b"js/embeds.js" in page.content
     services.live_coverage_end(article=coverage, by=None)
     assert "youtube" not in client.get(coverage.get_absolute_url())["Content-Security-Policy"]
+
+
+def test_a_coverage_set_to_start_later_starts_by_itself(client, page_cache):
+    article = make_article(headline="Debat Kandidat Malam Ini")
+    later = timezone.now() + timedelta(hours=2)
+    article = services.live_coverage_start(article=article, by=None, at=later)
+    assert article.is_live_coverage and not article.is_live()
+    assert cachetags.next_change() == later
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "label--live" not in page and "js/live" not in page and "dimulai" in page
+    # When the moment passes, what the start changes (the badge, its cards) goes stale then.
+    tags = cachetags.due_tags(later.timestamp() - 1, later.timestamp() + 1)
+    assert {cachetags.article_tag(article.pk), cachetags.live_tag(article.pk)} <= tags
