@@ -8,6 +8,9 @@ the bulk actions ask it (available_transitions). Status is never edited in a
 form. A new step ("embargo", "legal hold") is one more entry in TRANSITIONS,
 plus its status in Article.Status when it needs one.
 
+A live coverage's updates have their own, smaller table (LIVE_STEPS): drafted,
+published, edited, corrected after publication, discarded or removed.
+
 "Scheduled" is not a status: it is published with a future publish time
 (Article.is_scheduled()).
 """
@@ -21,7 +24,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from .models import Article
+from .models import Article, LiveUpdate
 from .prepublish import prepublish_errors
 
 PUBLISH_PERMISSION = "articles.publish_article"
@@ -264,3 +267,138 @@ def available_transitions(article, user):
 
 def local_time_label(moment: datetime | None) -> str:
     return f"{timezone.localtime(moment):%d-%m-%Y %H:%M}" if moment else ""
+
+
+# --- Live updates: the steps of a live coverage's entries (services/live.py takes them) ---------
+
+LIVE_WRITE_PERMISSION = "articles.add_liveupdate"
+U = LiveUpdate.Status
+
+
+def live_may_write(user, article: Article) -> bool:
+    """Return True if user may draft updates on article: editors on any, writers on their own coverage."""
+    if user is None or user.has_perm(PUBLISH_PERMISSION):
+        return True
+    return user.has_perm(LIVE_WRITE_PERMISSION) and article.is_owned_by(user)
+
+
+def live_may_publish(user, article: Article) -> bool:
+    """Return True if user may publish (and edit or remove published) updates on article.
+
+    Editors always; a writer credited on the coverage when the editor allowed it
+    (Article.live_writers_publish). None is the system (commands, the demo).
+    """
+    if user is None or user.has_perm(PUBLISH_PERMISSION):
+        return True
+    return article.live_writers_publish and live_may_write(user, article)
+
+
+def live_may_change(user, update: LiveUpdate) -> bool:
+    """Return True if user may edit or remove update: a draft by its writer, anything by a publisher."""
+    if live_may_publish(user, update.article):
+        return True
+    return (
+        update.status == U.DRAFT
+        and user is not None
+        and update.created_by_id == user.pk
+        and live_may_write(user, update.article)
+    )
+
+
+@dataclass(frozen=True)
+class LiveStep:
+    """One step of a live update: from which states (None: a new update), to which, who may take it.
+
+    seen_by_readers: the step changes what readers see, so it moves the coverage's position
+    and invalidates its pages; hard: no copy showing the update before it may be served again.
+    """
+
+    name: str
+    sources: frozenset
+    target: str | None  # None: the update is deleted
+    may: Callable[..., bool]  # may(user, update)
+    denied: Promise
+    refused: Promise
+    comment: Promise
+    seen_by_readers: bool = False
+    hard: bool = False
+
+    def check(self, update, user):
+        """Raise PermissionDenied or WorkflowError unless user may take this step on update now."""
+        if not self.may(user, update):
+            raise PermissionDenied(self.denied)
+        if (update.status if update.pk else None) not in self.sources:
+            raise WorkflowError(self.refused)
+
+
+def _may_write(user, update):
+    return live_may_write(user, update.article)
+
+
+def _may_publish(user, update):
+    return live_may_publish(user, update.article)
+
+
+LIVE_STEPS = {
+    step.name: step
+    for step in [
+        LiveStep(
+            name="draft",
+            sources=frozenset({None}),
+            target=U.DRAFT,
+            may=_may_write,
+            denied=_("You may not write updates on this coverage."),
+            refused=_("This update is written already."),
+            comment=_("Drafted."),
+        ),
+        LiveStep(
+            name="publish",
+            sources=frozenset({None, U.DRAFT}),
+            target=U.PUBLISHED,
+            may=_may_publish,
+            denied=_("Only an editor may publish updates on this coverage."),
+            refused=_("Only a draft update can be published."),
+            comment=_("Published."),
+            seen_by_readers=True,
+        ),
+        LiveStep(
+            name="edit",
+            sources=frozenset({U.DRAFT}),
+            target=U.DRAFT,
+            may=live_may_change,
+            denied=_("You may not change this update."),
+            refused=_("A removed update cannot be edited."),
+            comment=_("Edited."),
+        ),
+        LiveStep(
+            name="correct",
+            sources=frozenset({U.PUBLISHED}),
+            target=U.PUBLISHED,
+            may=_may_publish,
+            denied=_("You may not change this update."),
+            refused=_("A removed update cannot be edited."),
+            comment=_("Edited after publication."),
+            seen_by_readers=True,
+        ),
+        LiveStep(
+            name="discard",
+            sources=frozenset({U.DRAFT}),
+            target=None,
+            may=live_may_change,
+            denied=_("You may not remove this update."),
+            refused=_("This update was removed already."),
+            comment=_("Draft discarded."),
+        ),
+        LiveStep(
+            name="remove",
+            sources=frozenset({U.PUBLISHED}),
+            target=U.REMOVED,
+            may=_may_publish,
+            denied=_("You may not remove this update."),
+            refused=_("This update was removed already."),
+            comment=_("Removed from the coverage."),
+            seen_by_readers=True,
+            hard=True,
+        ),
+    ]
+}

@@ -345,3 +345,13 @@ def test_a_coverage_set_to_start_later_starts_by_itself(client, page_cache):
     # When the moment passes, what the start changes (the badge, its cards) goes stale then.
     tags = cachetags.due_tags(later.timestamp() - 1, later.timestamp() + 1)
     assert {cachetags.article_tag(article.pk), cachetags.live_tag(article.pk)} <= tags
+
+
+def test_every_update_state_is_reached_and_left_only_through_the_table():
+    from articles.workflow import LIVE_STEPS
+
+    targets = {step.target for step in LIVE_STEPS.values()}
+    sources = {source for step in LIVE_STEPS.values() for source in step.sources}
+    assert set(LiveUpdate.Status.values) <= targets | {None}
+    assert LiveUpdate.Status.REMOVED not in sources  # removal is final: the record stays
+    assert all(step.hard == (step.target == LiveUpdate.Status.REMOVED) for step in LIVE_STEPS.values())

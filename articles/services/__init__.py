@@ -5,6 +5,7 @@ plain-text imports; live: live coverage and its updates; images: the image libra
 photo galleries; reads: "Terpopuler" counts.
 """
 
+from ..workflow import live_may_change, live_may_publish, live_may_write
 from .editorial import (
     ArticleConflict,
     WorkflowError,
@@ -43,9 +44,6 @@ from .imports import (
 from .live import (
     live_coverage_end,
     live_coverage_start,
-    live_may_change,
-    live_may_publish,
-    live_may_write,
     live_update_add,
     live_update_edit,
     live_update_publish,

@@ -1,5 +1,8 @@
 """Live coverage: starting and ending it, and its updates written, published, edited and removed.
 
+Each of an update's steps is declared in the workflow table (workflow.LIVE_STEPS:
+from which states, to which, who may take it) and checked here before it is taken.
+
 Every change readers see (an update published, edited or removed) moves the
 coverage's live_sequence under the article's row lock, stamps the update with
 the new position and the coverage's "Diperbarui" time, and, once committed,
@@ -19,46 +22,10 @@ from django.utils.translation import gettext as _
 from .. import cachetags
 from ..embeds import embeds_prepare
 from ..models import Article, Author, LiveUpdate
-from ..workflow import PUBLISH_PERMISSION, WorkflowError
+from ..workflow import LIVE_STEPS, PUBLISH_PERMISSION, WorkflowError
 from .editorial import article_save
 
-WRITE_PERMISSION = "articles.add_liveupdate"
 S = LiveUpdate.Status
-
-
-def live_may_write(user, article: Article) -> bool:
-    """Return True if user may draft updates on article: editors on any, writers on their own coverage."""
-    if user is None or user.has_perm(PUBLISH_PERMISSION):
-        return True
-    return user.has_perm(WRITE_PERMISSION) and article.is_owned_by(user)
-
-
-def live_may_publish(user, article: Article) -> bool:
-    """Return True if user may publish (and edit or remove published) updates on article.
-
-    Editors always; a writer credited on the coverage when the editor allowed it
-    (Article.live_writers_publish). None is the system (commands, the demo).
-    """
-    if user is None or user.has_perm(PUBLISH_PERMISSION):
-        return True
-    return article.live_writers_publish and live_may_write(user, article)
-
-
-def live_may_change(user, update: LiveUpdate) -> bool:
-    """Return True if user may edit or remove update: a draft by its writer, anything by a publisher."""
-    if live_may_publish(user, update.article):
-        return True
-    return (
-        update.status == S.DRAFT
-        and user is not None
-        and update.created_by_id == user.pk
-        and live_may_write(user, update.article)
-    )
-
-
-def _require(allowed, message):
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 def _require_publisher(by):
@@ -108,23 +75,38 @@ def _moved(update: LiveUpdate, now, *, hard):
     transaction.on_commit(lambda: cachetags.live_changed(article_pk, hard=hard))
 
 
-def _write(update: LiveUpdate, by, comment, *, seen_by_readers: bool, hard: bool = False):
-    """Save update as one version; seen_by_readers moves the coverage (hard: no copy showing it is served)."""
+def _take(name, update: LiveUpdate, by):
+    """Take the step called name (workflow.LIVE_STEPS) and save update as one version."""
+    step = LIVE_STEPS[name]
+    step.check(update, by)
+    now = timezone.now()
+    if step.target is None:
+        update.delete()
+        return None
+    if name == "publish":
+        update.published_at = now
+    elif step.seen_by_readers and update.status == S.PUBLISHED:  # an edit or a removal readers see
+        update.edited_at, update.edited_by = now, by
+    update.status = step.target
+    # Before the transaction: no row is locked while a provider is asked for an embed's title.
     embeds_prepare(update.body)
     with transaction.atomic(), reversion.create_revision():
-        if seen_by_readers:
-            _moved(update, timezone.now(), hard=hard)
+        if step.seen_by_readers:
+            _moved(update, now, hard=step.hard)
         if update.pk is None and by is not None:
             update.created_by = by
         update.save()
         if by is not None:
             reversion.set_user(by)
-        reversion.set_comment(comment)
+        reversion.set_comment(str(step.comment))
     return update
 
 
 def default_author(by) -> Author | None:
     return Author.objects.filter(user=by).first() if by is not None else None
+
+
+EDITABLE_FIELDS = frozenset({"title", "body", "author", "is_key", "is_correction"})
 
 
 def live_update_add(
@@ -141,9 +123,6 @@ def live_update_add(
     """Write a new update on the coverage: a draft, or published at once by one who may publish."""
     if not article.is_live_coverage:
         raise WorkflowError(_("Start the live coverage before adding updates."))
-    _require(live_may_write(by, article), _("You may not write updates on this coverage."))
-    if publish:
-        _require(live_may_publish(by, article), _("Only an editor may publish updates on this coverage."))
     update = LiveUpdate(
         article=article,
         title=title.strip(),
@@ -152,18 +131,12 @@ def live_update_add(
         is_key=is_key,
         is_correction=is_correction,
     )
-    if publish:
-        update.status, update.published_at = S.PUBLISHED, timezone.now()
-    return _write(update, by, _("Published.") if publish else _("Drafted."), seen_by_readers=publish)
+    return _take("publish" if publish else "draft", update, by)
 
 
 def live_update_publish(*, update: LiveUpdate, by: AbstractBaseUser | None) -> LiveUpdate:
     """Publish a drafted update now: it takes its place at the top (or the end) of the coverage."""
-    _require(live_may_publish(by, update.article), _("Only an editor may publish updates on this coverage."))
-    if update.status != S.DRAFT:
-        raise WorkflowError(_("Only a draft update can be published."))
-    update.status, update.published_at = S.PUBLISHED, timezone.now()
-    return _write(update, by, _("Published."), seen_by_readers=True)
+    return _take("publish", update, by)
 
 
 def live_update_edit(
@@ -174,30 +147,17 @@ def live_update_edit(
     A published one is marked edited for readers (with who and when, in its
     history); a draft may be published in the same step.
     """
-    _require(live_may_change(by, update), _("You may not change this update."))
-    if update.status == S.REMOVED:
-        raise WorkflowError(_("A removed update cannot be edited."))
+    step = "correct" if update.status == S.PUBLISHED else "edit"
+    LIVE_STEPS[step].check(update, by)
     for name, value in changes.items():
-        if name not in {"title", "body", "author", "is_key", "is_correction"}:
+        if name not in EDITABLE_FIELDS:
             raise ValueError(f"not an editable field of an update: {name}")
         setattr(update, name, value.strip() if name == "title" else value)
-    was_published = update.status == S.PUBLISHED
-    if was_published:
-        update.edited_at, update.edited_by = timezone.now(), by
-        return _write(update, by, _("Edited after publication."), seen_by_readers=True)
-    if publish:
-        return live_update_publish(update=_write(update, by, _("Edited."), seen_by_readers=False), by=by)
-    return _write(update, by, _("Edited."), seen_by_readers=False)
+    if publish and step == "edit":
+        return _take("publish", update, by)
+    return _take(step, update, by)
 
 
 def live_update_remove(*, update: LiveUpdate, by: AbstractBaseUser | None) -> LiveUpdate | None:
     """Delete a draft, or take a published update off the coverage (kept as REMOVED, with who and when)."""
-    _require(live_may_change(by, update), _("You may not remove this update."))
-    if update.status == S.DRAFT:
-        update.delete()
-        return None
-    if update.status == S.REMOVED:
-        raise WorkflowError(_("This update was removed already."))
-    update.status = S.REMOVED
-    update.edited_at, update.edited_by = timezone.now(), by
-    return _write(update, by, _("Removed from the coverage."), seen_by_readers=True, hard=True)
+    return _take("discard" if update.status == S.DRAFT else "remove", update, by)
