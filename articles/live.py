@@ -122,6 +122,12 @@ def changes_since(request, article: Article, coverage: Coverage, sequence: int) 
         "sequence": coverage.sequence,
         "live": article.is_live(),
         "updated": timezone.localtime(coverage.updated_at).isoformat() if coverage.updated_at else None,
+        # The header's "Diperbarui" line as the page shows it, for pages already open.
+        "updated_html": render_to_string(
+            "includes/updated_time.html", {"time": article.last_updated_at}
+        ).strip()
+        if article.last_updated_at
+        else "",
         "updates": [
             {
                 "id": update.pk,

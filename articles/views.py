@@ -329,6 +329,7 @@ class LiveUpdatesView(ArticleDetailView):
         if request.path != canonical:
             return redirect(canonical, permanent=True)
         coverage = live.coverage_for(request, article)
+        article = live.with_coverage(article, coverage)
         since = request.GET.get("sejak", "0")
         if not since.isascii() or not since.isdigit() or len(since) > 9 or int(since) > coverage.sequence:
             return HttpResponseBadRequest(

@@ -173,6 +173,7 @@ def test_the_endpoint_sends_only_what_changed_and_never_drafts(client, coverage)
     data = poll(client, coverage, since=old.sequence).json()
     assert [update["id"] for update in data["updates"]] == [new.pk]
     assert data["sequence"] == new.sequence and data["live"] is True
+    assert data["updated_html"].startswith("Diperbarui <time")
     assert new.anchor in data["updates"][0]["html"] and "Penting sekali" in data["updates"][0]["summary_html"]
     everything = poll(client, coverage).content.decode()
     assert "DRAF RAHASIA" not in everything and "Lama." in everything

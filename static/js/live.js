@@ -135,6 +135,10 @@
   function apply(data) {
     sequence = data.sequence;
     root.setAttribute("data-live-sequence", sequence);
+    var updated = document.querySelector("[data-live-updated]");
+    if (updated && data.updated_html) {
+      updated.innerHTML = data.updated_html; // "Diperbarui …", formatted by the server
+    }
     var added = 0;
     data.updates.forEach(function (update) {
       var el = parse(update.html);
