@@ -151,3 +151,60 @@ def test_editors_start_and_end_the_coverage_from_the_desk(editor_client):
     editor_client.post(url, {"_end": "1"})
     article.refresh_from_db()
     assert not article.is_live() and article.live_ended_at is not None
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"title": "x" * 161, "body": "Judul terlalu panjang."},
+        {"author": "999999", "body": "Penulis tak dikenal."},
+        {"author": "bukan-angka", "body": "Penulis bukan id."},
+        {"body": "<p></p><p> </p>"},
+    ],
+    ids=["long-title", "unknown-author", "odd-author", "empty-html"],
+)
+def test_bad_input_is_a_form_error_and_saves_nothing(editor_client, coverage, fields):
+    response = editor_client.post(desk(coverage), {**fields, "_publish": "1"})
+    assert response.status_code == 400 and b"errorlist" in response.content
+    assert not LiveUpdate.objects.exists()
+
+
+def test_hostile_text_is_sanitized_on_the_way_in(editor_client, coverage):
+    editor_client.post(
+        desk(coverage),
+        {
+            "title": "<script>alert(1)</script>",
+            "body": '<img src=x onerror="alert(2)"><p>Isi.</p>',
+            "_publish": "1",
+        },
+    )
+    update = LiveUpdate.objects.get()
+    assert "onerror" not in update.body and "<script" not in update.body_html
+    assert update.title == "<script>alert(1)</script>"  # text, escaped wherever it is shown
+    page = Client().get(coverage.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reporters_publishing_at_once_each_get_their_own_position():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serializes writers itself")
+    article = services.live_coverage_start(article=make_article(), by=None)
+
+    def publish(n):
+        try:
+            return services.live_update_add(
+                article=article, by=None, body=f"<p>Kabar {n}.</p>", publish=True
+            ).sequence
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(8) as pool:
+        sequences = sorted(pool.map(publish, range(24)))
+    assert sequences == list(range(1, 25))
+    article.refresh_from_db()
+    assert article.live_sequence == 24
