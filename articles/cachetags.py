@@ -19,6 +19,7 @@ import logging
 from datetime import UTC, datetime
 
 from django.db import transaction
+from django.db.models import Subquery
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
@@ -51,8 +52,11 @@ def live_tag(pk):
 
 def live_changed(pk, *, hard=False):
     """Invalidate what a coverage's updates touch (services/live.py, on commit); hard: a removal."""
-    pagecache.invalidate_tags({live_tag(pk)}, hard=hard)
-    pagecache.invalidate_tags({LIVE_TIMES})
+    if hard:  # the sitemaps only show the time: they may stand in while they render again
+        pagecache.invalidate_tags({live_tag(pk)}, hard=True)
+        pagecache.invalidate_tags({LIVE_TIMES})
+    else:
+        pagecache.invalidate_tags({live_tag(pk), LIVE_TIMES})
 
 
 def section_tags(section):
@@ -162,17 +166,26 @@ def article_deleting(sender, instance, **kwargs):
 
 def next_change():
     """Return the next moment public pages change by themselves: a scheduled publication, or a
-    live coverage starting or ending at its set time (its badge comes or goes)."""
+    live coverage starting or ending at its set time (its badge comes or goes).
+
+    One query (the watcher asks it every time the schedule moves): each moment is the first row
+    of its own index, as a scalar subquery.
+    """
     now = timezone.now()
     published = Article.objects.published()
-    moments = [
-        Article.objects.next_scheduled_at(),
-        published.filter(live_started_at__gt=now).order_by("live_started_at")
-        .values_list("live_started_at", flat=True).first(),
-        published.filter(live_ended_at__gt=now).order_by("live_ended_at")
-        .values_list("live_ended_at", flat=True).first(),
-    ]  # fmt: skip
-    return min(filter(None, moments), default=None)
+
+    def first(articles, field):
+        return Subquery(articles.filter(**{f"{field}__gt": now}).order_by(field).values(field)[:1])
+
+    # A list, read to the end: on SQLite an unfinished cursor would hold the table's lock.
+    rows = list(
+        Article.objects.annotate(
+            publication=first(Article.objects.scheduled(), "published_at"),
+            start=first(published, "live_started_at"),
+            end=first(published, "live_ended_at"),
+        ).values_list("publication", "start", "end")[:1]
+    )
+    return min(filter(None, rows[0] if rows else ()), default=None)
 
 
 def due_tags(since, until):

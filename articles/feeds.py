@@ -287,8 +287,7 @@ class LiveUpdatesFeed(LatestArticlesFeed):
         return source.article.get_absolute_url()
 
     def items(self, source):
-        updates = sorted(source.coverage.updates, key=lambda update: (update.published_at, update.pk))
-        items = updates[::-1][:FEED_ITEMS]
+        items = source.coverage.newest_first[:FEED_ITEMS]
         for update in items:
             update.feed_source = source
         return items

@@ -41,10 +41,14 @@ class Coverage:
     removed: list = field(default_factory=list)  # [(pk, sequence)] of updates taken off after publication
 
     @property
+    def newest_first(self):
+        """The updates newest first, whatever the coverage's reading order (feed, JSON-LD, summary)."""
+        return self.updates[::-1] if self.oldest_first else self.updates
+
+    @property
     def key_updates(self):
         """The key updates, newest first, for the summary box."""
-        keys = [update for update in self.updates if update.is_key]
-        return sorted(keys, key=lambda update: (update.published_at, update.pk), reverse=True)
+        return [update for update in self.newest_first if update.is_key]
 
     def changed_since(self, sequence):
         """Return (updates published or edited after position sequence, ids removed after it)."""

@@ -162,7 +162,6 @@ def news_article(request, article, crumbs, *, coverage=None):
 def live_blog(request, article, coverage, page_url, *, authors):
     """What makes a NewsArticle a LiveBlogPosting, as Google documents live coverage: its span and its
     updates, each a BlogPosting with headline, time and its own address (the page, at its anchor)."""
-    updates = sorted(coverage.updates, key=lambda update: (update.published_at, update.pk), reverse=True)
     data = {
         "@type": "LiveBlogPosting",
         "@id": f"{page_url}#article",
@@ -184,7 +183,7 @@ def live_blog(request, article, coverage, page_url, *, authors):
             "startDate": data["coverageStartTime"],
             "endDate": data["coverageEndTime"],
         }
-    for update in updates:
+    for update in coverage.newest_first:
         text = plain_text(update.body_html)
         entry = {
             "@type": "BlogPosting",

@@ -39,8 +39,7 @@ def article_lastmod(article):
 
     A scheduled article may have been saved before its publish time.
     """
-    moments = [article.published_at, article.updated_at, article.modified_at, article.live_updated_at]
-    return max(filter(None, moments))
+    return max(filter(None, [article.published_at, article.modified_at, article.last_updated_at]))
 
 
 def tagged_sitemap(view):

@@ -336,7 +336,6 @@ class LiveUpdatesView(ArticleDetailView):
                 "sejak must be a position this coverage has reached (the page's data-live-sequence)",
                 content_type="text/plain; charset=utf-8",
             )
-        tag_page(request, cachetags.article_tag(article.pk))
         response = JsonResponse(live.changes_since(request, article, coverage, int(since)))
         # The coverage's state, whatever the position asked from: a page that applied the answer
         # up to position N asks from N next, and while nothing changes that is a 304 too.

@@ -355,8 +355,10 @@ class PublicPageCacheMiddleware:
     def prepare(request, response):
         # A view may let a CDN keep its page for less than the cache here, which changes tell
         # at once: a live coverage, whose readers poll (articles/live.py).
-        shared = min(kept_seconds(response), getattr(response, "cdn_seconds", kept_seconds(response)))
-        response["Cache-Control"] = cache_control_header(shared)
+        seconds = kept_seconds(response)
+        response["Cache-Control"] = cache_control_header(
+            min(seconds, getattr(response, "cdn_seconds", seconds))
+        )
         response["Last-Modified"] = http_date()
         # The language is in the URL and anonymous pages ignore cookies: only the
         # encoding varies (LocaleMiddleware would add Accept-Language, splitting CDN caches).

@@ -25,6 +25,7 @@ from .. import workflow
 from ..html import plain_text as plain_text_of
 from ..images import check_image_upload, image_limits, image_name_for_format
 from ..models import Article, Author, InlineImage, LiveUpdate, Section
+from ..services import inline_image_save
 from .widgets import focal_point_fields
 
 # What the body editor offers; the server's allowlist (html.py) stays the security boundary.
@@ -381,9 +382,8 @@ class LiveUpdateForm(forms.ModelForm):
         model = LiveUpdate
         fields = ["title", "body", "author", "is_key", "is_correction"]
 
-    def __init__(self, *args, user=None, article=None, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user, self.article = user, article
         self.fields["title"].widget.attrs.update({"class": "vLargeTextField", "autocomplete": "off"})
         self.fields["author"].queryset = Author.objects.order_by("name")
         self.fields["author"].empty_label = "—"
@@ -415,9 +415,7 @@ class LiveUpdateForm(forms.ModelForm):
         data = self.cleaned_data
         body = data["body"]
         if data.get("photo"):
-            from .. import services
-
-            image = services.inline_image_save(
+            image = inline_image_save(
                 image=InlineImage(
                     image=data["photo"], alt_text=data["photo_alt"], caption=data["photo_caption"]
                 ),
@@ -432,10 +430,7 @@ class LiveUpdateForm(forms.ModelForm):
                 '<figure><img src="{}" alt="{}">{}</figure>', image.image.url, image.alt_text, caption
             )
             body = f"{figure}{body}"
-        return {
-            name: data[name] if name != "body" else body
-            for name in ("title", "author", "is_key", "is_correction", "body")
-        }
+        return {**{name: data[name] for name in ("title", "author", "is_key", "is_correction")}, "body": body}
 
 
 def paragraphs_html(text):

@@ -78,7 +78,7 @@ class ArticleLiveMixin:
     def live_view(self, request, object_id):
         """GET: the form and the updates; POST: a new update, published or drafted."""
         article = self._live_article(request, object_id)
-        form = LiveUpdateForm(request.POST or None, request.FILES or None, user=request.user, article=article)
+        form = LiveUpdateForm(request.POST or None, request.FILES or None, user=request.user)
         if request.method == "POST":
             publish = "_publish" in request.POST
             if form.is_valid():
@@ -116,6 +116,7 @@ class ArticleLiveMixin:
         )
         drafts = [update for update in updates if update.status == LiveUpdate.Status.DRAFT]
         published = [update for update in updates if update.status == LiveUpdate.Status.PUBLISHED]
+        change_url = reverse("admin:articles_article_change", args=[article.pk])
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Liputan langsung"),
@@ -128,8 +129,8 @@ class ArticleLiveMixin:
             "published_count": len(published),
             "may_publish": services.live_may_publish(request.user, article),
             "may_run": request.user.has_perm("articles.publish_article"),
-            "change_url": reverse("admin:articles_article_change", args=[article.pk]),
-            "crumb_url": reverse("admin:articles_article_change", args=[article.pk]),
+            "change_url": change_url,
+            "crumb_url": change_url,
             "coverage_url": reverse("admin:articles_article_live_coverage", args=[article.pk]),
             "public_url": article.get_absolute_url() if article.is_published() else None,
         }
@@ -157,9 +158,7 @@ class ArticleLiveMixin:
         if not services.live_may_change(request.user, update):
             raise PermissionDenied
         desk_url = reverse("admin:articles_article_live", args=[article.pk])
-        form = LiveUpdateForm(
-            request.POST or None, request.FILES or None, user=request.user, article=article, instance=update
-        )
+        form = LiveUpdateForm(request.POST or None, request.FILES or None, user=request.user, instance=update)
         if request.method == "POST":
             try:
                 if "_remove" in request.POST:
