@@ -30,3 +30,10 @@ PAGE_CACHE_GENERATION_FILE = Path(tempfile.mkdtemp(prefix="newsportal-test-gener
 MEDIA_ROOT = tempfile.mkdtemp(prefix="newsportal-test-media-")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_ROOT = tempfile.mkdtemp(prefix="newsportal-test-static-")
+
+# SQLite's test database in a file, not in memory: threads of the site (the pub/sub watcher,
+# a live server's) then wait for each other's locks, where a shared in-memory database
+# answers "table is locked" at once and fails whichever test was writing.
+_database = DATABASES["default"]  # noqa: F405
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    _database["TEST"] = {"NAME": str(Path(tempfile.mkdtemp(prefix="newsportal-test-db-")) / "test.sqlite3")}
